@@ -1,0 +1,34 @@
+// creditctl: the command-line tool for operators and data teams. One subcommand per job; each
+// lives in its own client/*_command.cc and returns the process exit status.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "client/validate_command.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: creditctl <command> [options]\n"
+    "commands:\n"
+    "  validate   validate Unified Social Credit Codes (arguments, --file, or stdin)\n"
+    "  help       this text\n"
+    "Run 'creditctl <command> --help' for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "validate") return creditd::RunValidateCommand(args, stdout, stderr);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "creditctl: unknown command '%.64s'\n%s", command.c_str(), kUsage);
+  return 2;
+}
