@@ -1,13 +1,15 @@
-// BM_ValidateUscc_*: cost of ValidateUscc per code, over a pool of generated codes larger than
-// the L1 cache so that branch predictors do not learn one input.
-#include <random>
-#include <string>
-#include <vector>
-
-#include "benchmark/benchmark.h"
+// BM_ValidateUscc_*: cost of ValidateUscc per code, over a pool of generated
+// codes larger than the L1 cache so that branch predictors do not learn one
+// input.
 #include "index/legacy_codes.h"
 #include "index/regions.h"
 #include "index/uscc.h"
+
+#include "benchmark/benchmark.h"
+
+#include <random>
+#include <string>
+#include <vector>
 
 namespace creditd {
 namespace {
@@ -59,7 +61,8 @@ BENCHMARK(BM_ValidateUscc_Invalid);
 
 void BM_ValidateUscc_Folded(benchmark::State& state) {
   auto codes = MakeCodes(4096, true);
-  for (auto& c : codes) c = "  " + c + " ";  // pasted with spaces: the folding path
+  for (auto& c : codes)
+    c = "  " + c + " ";  // pasted with spaces: the folding path
   size_t i = 0;
   for (auto _ : state) {
     UsccResult r = ValidateUscc(codes[i++ & 4095]);

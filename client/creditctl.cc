@@ -1,17 +1,19 @@
-// creditctl: the command-line tool for operators and data teams. One subcommand per job; each
-// lives in its own client/*_command.cc and returns the process exit status.
+// creditctl: the command-line tool for operators and data teams. One subcommand
+// per job; each lives in its own client/*_command.cc and returns the process
+// exit status.
+#include "client/validate_command.h"
+
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include "client/validate_command.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "usage: creditctl <command> [options]\n"
     "commands:\n"
-    "  validate   validate Unified Social Credit Codes (arguments, --file, or stdin)\n"
+    "  validate   validate Unified Social Credit Codes (arguments, --file, or "
+    "stdin)\n"
     "  help       this text\n"
     "Run 'creditctl <command> --help' for a command's options.\n";
 
@@ -24,11 +26,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "validate") return creditd::RunValidateCommand(args, stdout, stderr);
+  if (command == "validate")
+    return creditd::RunValidateCommand(args, stdout, stderr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  std::fprintf(stderr, "creditctl: unknown command '%.64s'\n%s", command.c_str(), kUsage);
+  std::fprintf(stderr, "creditctl: unknown command '%.64s'\n%s",
+               command.c_str(), kUsage);
   return 2;
 }

@@ -1,18 +1,18 @@
 #include "client/validate_command.h"
 
+#include "index/display.h"
+#include "index/line_reader.h"
+#include "index/regions.h"
+#include "index/uscc.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "index/display.h"
-#include "index/line_reader.h"
-#include "index/regions.h"
-#include "index/uscc.h"
-#include "nlohmann/json.hpp"
 
 namespace creditd {
 namespace {
@@ -21,9 +21,12 @@ namespace {
 constexpr size_t kMaxLineBytes = 4096;
 
 constexpr char kUsage[] =
-    "usage: creditctl validate [--format tsv|jsonl] [--header] [--file PATH|-] [CODE...]\n"
-    "  Validates Unified Social Credit Codes (GB 32100-2015): one output line per code.\n"
-    "  Codes come from the arguments, from --file (one per line; '-' is standard input),\n"
+    "usage: creditctl validate [--format tsv|jsonl] [--header] [--file PATH|-] "
+    "[CODE...]\n"
+    "  Validates Unified Social Credit Codes (GB 32100-2015): one output line "
+    "per code.\n"
+    "  Codes come from the arguments, from --file (one per line; '-' is "
+    "standard input),\n"
     "  or from standard input when neither is given.\n"
     "  TSV columns: input status fault canonical folds warnings region detail\n"
     "  Exit status: 0 all valid, 1 any invalid, 2 usage error.\n";
@@ -49,42 +52,50 @@ class Printer {
 
   void Header() {
     if (format_ == Format::kTsv) {
-      std::fputs("input\tstatus\tfault\tcanonical\tfolds\twarnings\tregion\tdetail\n", out_);
+      std::fputs(
+          "input\tstatus\tfault\tcanonical\tfolds\twarnings\tregion\tdetail\n",
+          out_);
     }
   }
 
-  // Prints the result for one input; `line_bytes` > kMaxLineBytes marks an over-long line.
+  // Prints the result for one input; `line_bytes` > kMaxLineBytes marks an
+  // over-long line.
   bool Print(uint64_t line, const std::string& input, uint64_t line_bytes) {
     const bool too_long = line_bytes > kMaxLineBytes;
     const UsccResult r = ValidateUscc(input);
     std::string fault(too_long ? "wrong_length" : UsccFaultName(r.fault()));
     std::string detail =
-        too_long ? absl::StrCat("wrong length: line of ", line_bytes,
-                                " bytes, far beyond the 18 characters of a code")
-                 : (r.ok() ? std::string() : r.Describe());
+        too_long
+            ? absl::StrCat("wrong length: line of ", line_bytes,
+                           " bytes, far beyond the 18 characters of a code")
+            : (r.ok() ? std::string() : r.Describe());
     const bool valid = !too_long && r.ok();
-    std::string canonical(r.fault() == UsccFault::kNotUtf8 ? std::string_view() : r.canonical());
+    std::string canonical(r.fault() == UsccFault::kNotUtf8 ? std::string_view()
+                                                           : r.canonical());
     std::string region_name, region_code, region_status;
-    if (r.fault() != UsccFault::kNotUtf8 && r.canonical().size() == kUsccLength) {
+    if (r.fault() != UsccFault::kNotUtf8 &&
+        r.canonical().size() == kUsccLength) {
       region_code = std::string(r.canonical().substr(2, 6));
       const RegionInfo info = RegionTable::Default().Lookup(region_code);
       region_status = std::string(RegionStatusName(info.status));
       region_name = info.FullName();
     }
     if (valid && (r.warnings() & kWarnRegionNotCurrent)) {
-      detail = absl::StrCat("region ", region_code,
-                            " is not in the current GB/T 2260 table (retired or unknown division "
-                            "of ",
-                            region_name, ")");
+      detail = absl::StrCat(
+          "region ", region_code,
+          " is not in the current GB/T 2260 table (retired or unknown division "
+          "of ",
+          region_name, ")");
     } else if (valid && (r.warnings() & kWarnUnknownRegion)) {
       detail = absl::StrCat("region ", region_code, " names no known province");
     }
     if (format_ == Format::kTsv) {
       std::string row = absl::StrCat(
           EscapeForDisplay(input, 80), "\t", valid ? "valid" : "invalid", "\t",
-          valid ? "" : fault, "\t", EscapeForDisplay(canonical, 80), "\t", FoldNames(r.folds()),
-          "\t", WarningNames(r.warnings()), "\t", EscapeForDisplay(region_name), "\t",
-          EscapeForDisplay(detail, 512), "\n");
+          valid ? "" : fault, "\t", EscapeForDisplay(canonical, 80), "\t",
+          FoldNames(r.folds()), "\t", WarningNames(r.warnings()), "\t",
+          EscapeForDisplay(region_name), "\t", EscapeForDisplay(detail, 512),
+          "\n");
       std::fputs(row.c_str(), out_);
     } else {
       nlohmann::json j;
@@ -97,7 +108,9 @@ class Printer {
       j["folds"] = Split(FoldNames(r.folds()));
       j["warnings"] = Split(WarningNames(r.warnings()));
       if (!region_code.empty()) {
-        j["region"] = {{"code", region_code}, {"status", region_status}, {"name", region_name}};
+        j["region"] = {{"code", region_code},
+                       {"status", region_status},
+                       {"name", region_name}};
         const std::string_view type =
             AuthorityTypeName(r.canonical()[0], r.canonical()[1]);
         if (!type.empty()) {
@@ -106,7 +119,8 @@ class Printer {
         }
       }
       if (r.known_legacy_exception()) j["known_legacy_exception"] = true;
-      std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::string text =
+          j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       text.push_back('\n');
       std::fputs(text.c_str(), out_);
     }
@@ -120,7 +134,8 @@ class Printer {
 
 }  // namespace
 
-int RunValidateCommand(const std::vector<std::string>& args, FILE* out, FILE* err) {
+int RunValidateCommand(const std::vector<std::string>& args, FILE* out,
+                       FILE* err) {
   Format format = Format::kTsv;
   bool header = false;
   std::string file;
@@ -143,7 +158,8 @@ int RunValidateCommand(const std::vector<std::string>& args, FILE* out, FILE* er
       header = true;
     } else if (a == "--format" || a == "--file") {
       if (i + 1 >= args.size()) {
-        std::fprintf(err, "creditctl validate: %s needs a value\n%s", a.c_str(), kUsage);
+        std::fprintf(err, "creditctl validate: %s needs a value\n%s", a.c_str(),
+                     kUsage);
         return 2;
       }
       const std::string& v = args[++i];
@@ -154,7 +170,9 @@ int RunValidateCommand(const std::vector<std::string>& args, FILE* out, FILE* er
       } else if (v == "jsonl" || v == "json") {
         format = Format::kJsonl;
       } else {
-        std::fprintf(err, "creditctl validate: --format: unknown format '%s' (tsv or jsonl)\n",
+        std::fprintf(err,
+                     "creditctl validate: --format: unknown format '%s' (tsv "
+                     "or jsonl)\n",
                      EscapeForDisplay(v, 32).c_str());
         return 2;
       }
@@ -165,7 +183,9 @@ int RunValidateCommand(const std::vector<std::string>& args, FILE* out, FILE* er
     }
   }
   if (!file.empty() && !codes.empty()) {
-    std::fprintf(err, "creditctl validate: give codes as arguments or --file, not both\n");
+    std::fprintf(
+        err,
+        "creditctl validate: give codes as arguments or --file, not both\n");
     return 2;
   }
 
@@ -196,7 +216,8 @@ int RunValidateCommand(const std::vector<std::string>& args, FILE* out, FILE* er
   }
   if (fd != STDIN_FILENO) ::close(fd);
   if (!reader.status().ok()) {
-    std::fprintf(err, "creditctl validate: %s\n", reader.status().ToString().c_str());
+    std::fprintf(err, "creditctl validate: %s\n",
+                 reader.status().ToString().c_str());
     return 2;
   }
   return all_valid ? 0 : 1;

@@ -1,9 +1,8 @@
 #include "index/display.h"
 
-#include <unicode/utf8.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include <unicode/utf8.h>
 
 namespace creditd {
 
@@ -44,13 +43,15 @@ std::string EscapeForDisplay(std::string_view bytes, size_t max_bytes) {
     U8_NEXT(shown.data(), i, n, c);
     if (c < 0 || (c >= 0x80 && c < 0xA0) || c == 0x2028 || c == 0x2029) {
       for (int32_t k = start; k < i; ++k) {
-        absl::StrAppendFormat(&out, "\\x%02X", static_cast<unsigned char>(shown[k]));
+        absl::StrAppendFormat(&out, "\\x%02X",
+                              static_cast<unsigned char>(shown[k]));
       }
     } else {
       out.append(shown.substr(start, i - start));
     }
   }
-  if (bytes.size() > max_bytes) absl::StrAppend(&out, "...(", bytes.size(), " bytes)");
+  if (bytes.size() > max_bytes)
+    absl::StrAppend(&out, "...(", bytes.size(), " bytes)");
   return out;
 }
 

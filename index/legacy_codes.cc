@@ -1,8 +1,9 @@
 #include "index/legacy_codes.h"
 
+#include "index/uscc.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
-#include "index/uscc.h"
 
 namespace creditd {
 namespace {
@@ -10,7 +11,8 @@ namespace {
 std::string FoldAscii(std::string_view input) {
   std::string out;
   out.reserve(input.size());
-  for (char c : absl::StripAsciiWhitespace(absl::string_view(input.data(), input.size()))) {
+  for (char c : absl::StripAsciiWhitespace(
+           absl::string_view(input.data(), input.size()))) {
     if (c == ' ') continue;
     out.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
   }
@@ -46,12 +48,15 @@ std::string LegacyResult::Describe(std::string_view what) const {
     case LegacyFault::kWrongLength:
       return absl::StrFormat("%s: wrong length %d", what, canonical.size());
     case LegacyFault::kIllegalCharacter:
-      return absl::StrFormat("%s: illegal character at position %d", what, position);
+      return absl::StrFormat("%s: illegal character at position %d", what,
+                             position);
     case LegacyFault::kCheckMismatch:
-      return absl::StrFormat("%s: check character mismatch (expected '%c', found '%c')", what,
-                             expected, found);
+      return absl::StrFormat(
+          "%s: check character mismatch (expected '%c', found '%c')", what,
+          expected, found);
     case LegacyFault::kUnverifiable:
-      return absl::StrFormat("%s: 13-digit number without a check digit (not verifiable)", what);
+      return absl::StrFormat(
+          "%s: 13-digit number without a check digit (not verifiable)", what);
   }
   return std::string(what);
 }
@@ -124,28 +129,32 @@ LegacyResult ValidateRegistrationNumber(std::string_view input) {
   return r;
 }
 
-std::vector<LegacyMismatch> CrossCheckLegacy(std::string_view uscc, std::string_view org_code,
+std::vector<LegacyMismatch> CrossCheckLegacy(std::string_view uscc,
+                                             std::string_view org_code,
                                              std::string_view reg_no) {
   std::vector<LegacyMismatch> out;
   if (uscc.size() != kUsccLength) return out;
   if (!org_code.empty()) {
     const LegacyResult org = ValidateOrgCode(org_code);
-    if (org.fault == LegacyFault::kNone || org.fault == LegacyFault::kCheckMismatch) {
+    if (org.fault == LegacyFault::kNone ||
+        org.fault == LegacyFault::kCheckMismatch) {
       if (org.canonical != uscc.substr(8, 9)) {
         out.push_back({LegacyMismatch::kOrgCodeBody,
-                       absl::StrFormat("org_code %s differs from code body %s", org.canonical,
-                                       uscc.substr(8, 9))});
+                       absl::StrFormat("org_code %s differs from code body %s",
+                                       org.canonical, uscc.substr(8, 9))});
       }
     }
   }
   if (!reg_no.empty()) {
     const LegacyResult reg = ValidateRegistrationNumber(reg_no);
     if (reg.canonical.size() == 15 &&
-        (reg.fault == LegacyFault::kNone || reg.fault == LegacyFault::kCheckMismatch) &&
+        (reg.fault == LegacyFault::kNone ||
+         reg.fault == LegacyFault::kCheckMismatch) &&
         reg.canonical.substr(0, 6) != uscc.substr(2, 6)) {
-      out.push_back({LegacyMismatch::kRegistrationRegion,
-                     absl::StrFormat("reg_no division %s differs from code region %s",
-                                     reg.canonical.substr(0, 6), uscc.substr(2, 6))});
+      out.push_back(
+          {LegacyMismatch::kRegistrationRegion,
+           absl::StrFormat("reg_no division %s differs from code region %s",
+                           reg.canonical.substr(0, 6), uscc.substr(2, 6))});
     }
   }
   return out;

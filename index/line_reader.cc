@@ -1,11 +1,10 @@
 #include "index/line_reader.h"
 
+#include "absl/strings/str_cat.h"
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include "absl/strings/str_cat.h"
 
 namespace creditd {
 
@@ -23,7 +22,9 @@ bool LineReader::Fill() {
       return true;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) status_ = absl::InternalError(absl::StrCat("read: ", std::strerror(errno)));
+    if (n < 0)
+      status_ =
+          absl::InternalError(absl::StrCat("read: ", std::strerror(errno)));
     eof_ = true;
     return false;
   }
@@ -38,8 +39,10 @@ bool LineReader::Next(std::string* line) {
     if (pos_ == end_ && !Fill()) break;
     any = true;
     const char* start = buf_.data() + pos_;
-    const char* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
-    const size_t take = nl != nullptr ? static_cast<size_t>(nl - start) : end_ - pos_;
+    const char* nl =
+        static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
+    const size_t take =
+        nl != nullptr ? static_cast<size_t>(nl - start) : end_ - pos_;
     full_bytes_ += take;
     if (line->size() < max_line_bytes_) {
       line->append(start, std::min(take, max_line_bytes_ - line->size()));
@@ -57,7 +60,8 @@ bool LineReader::Next(std::string* line) {
     line->pop_back();
     --full_bytes_;
   }
-  if (line_number_ == 1 && line->size() >= 3 && line->compare(0, 3, "\xEF\xBB\xBF") == 0) {
+  if (line_number_ == 1 && line->size() >= 3 &&
+      line->compare(0, 3, "\xEF\xBB\xBF") == 0) {
     line->erase(0, 3);
     full_bytes_ -= 3;
     had_bom_ = true;

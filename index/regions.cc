@@ -1,10 +1,11 @@
 #include "index/regions.h"
 
-#include <charconv>
+#include "index/internal/csv.h"
 
 #include "absl/strings/str_split.h"
 #include "data/embedded.h"
-#include "index/internal/csv.h"
+
+#include <charconv>
 
 namespace creditd {
 namespace {
@@ -25,7 +26,8 @@ template <typename Fn>
 void ForEachRow(std::string_view csv, Fn fn) {
   std::vector<std::string> fields;
   bool header = true;
-  for (absl::string_view piece : absl::StrSplit(absl::string_view(csv.data(), csv.size()), '\n')) {
+  for (absl::string_view piece :
+       absl::StrSplit(absl::string_view(csv.data(), csv.size()), '\n')) {
     std::string_view line(piece.data(), piece.size());
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (header) {
@@ -66,12 +68,13 @@ std::string RegionInfo::FullName() const {
 }
 
 const RegionTable& RegionTable::Default() {
-  static const RegionTable* table =
-      new RegionTable(embedded::ProvincesCsv(), embedded::CitiesCsv(), embedded::AreasCsv());
+  static const RegionTable* table = new RegionTable(
+      embedded::ProvincesCsv(), embedded::CitiesCsv(), embedded::AreasCsv());
   return *table;
 }
 
-RegionTable::RegionTable(std::string_view provinces_csv, std::string_view cities_csv,
+RegionTable::RegionTable(std::string_view provinces_csv,
+                         std::string_view cities_csv,
                          std::string_view areas_csv) {
   ForEachRow(provinces_csv, [&](const std::vector<std::string>& f) {
     uint32_t code;
@@ -79,9 +82,12 @@ RegionTable::RegionTable(std::string_view provinces_csv, std::string_view cities
   });
   ForEachRow(cities_csv, [&](const std::vector<std::string>& f) {
     uint32_t code, province;
-    if (f.size() < 3 || !ParseDigits(f[0], 4, &code) || !ParseDigits(f[2], 2, &province)) return;
+    if (f.size() < 3 || !ParseDigits(f[0], 4, &code) ||
+        !ParseDigits(f[2], 2, &province))
+      return;
     std::string name = f[1];
-    // 市辖区 / 县 / 省直辖县级行政区划 are groupings, not cities: a clerk reads the province.
+    // 市辖区 / 县 / 省直辖县级行政区划 are groupings, not cities: a clerk reads
+    // the province.
     if (name == "市辖区" || name == "县" || name == "省直辖县级行政区划" ||
         name == "自治区直辖县级行政区划") {
       auto it = provinces_.find(province);
@@ -91,13 +97,17 @@ RegionTable::RegionTable(std::string_view provinces_csv, std::string_view cities
   });
   ForEachRow(areas_csv, [&](const std::vector<std::string>& f) {
     uint32_t code, city;
-    if (f.size() < 3 || !ParseDigits(f[0], 6, &code) || !ParseDigits(f[2], 4, &city)) return;
+    if (f.size() < 3 || !ParseDigits(f[0], 6, &code) ||
+        !ParseDigits(f[2], 4, &city))
+      return;
     counties_[code] = County{f[1], city};
     county_codes_.push_back(code);
   });
   current_bits_.assign(1000000 / 64 + 1, 0);
   province_known_.assign(100, false);
-  auto mark = [&](uint32_t code) { current_bits_[code / 64] |= uint64_t{1} << (code % 64); };
+  auto mark = [&](uint32_t code) {
+    current_bits_[code / 64] |= uint64_t{1} << (code % 64);
+  };
   for (const auto& [code, name] : provinces_) {
     province_known_[code] = true;
     mark(code * 10000);
@@ -109,8 +119,10 @@ RegionTable::RegionTable(std::string_view provinces_csv, std::string_view cities
 RegionStatus RegionTable::StatusOf(uint32_t code) const {
   if (code == 100000) return RegionStatus::kNational;
   if (code >= 1000000) return RegionStatus::kMalformed;
-  if (current_bits_[code / 64] & (uint64_t{1} << (code % 64))) return RegionStatus::kCurrent;
-  return province_known_[code / 10000] ? RegionStatus::kNotCurrent : RegionStatus::kUnknown;
+  if (current_bits_[code / 64] & (uint64_t{1} << (code % 64)))
+    return RegionStatus::kCurrent;
+  return province_known_[code / 10000] ? RegionStatus::kNotCurrent
+                                       : RegionStatus::kUnknown;
 }
 
 RegionInfo RegionTable::Lookup(std::string_view code6) const {

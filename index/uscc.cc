@@ -1,17 +1,18 @@
 #include "index/uscc.h"
 
+#include "index/regions.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include <unicode/utf8.h>
 
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "index/regions.h"
-
 namespace creditd {
 namespace {
 
-constexpr int kWeights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+constexpr int kWeights[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                              29, 25, 13, 8,  24, 10, 30, 28};
 constexpr int kOrgWeights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
 
 // USCC alphabet value of a byte, or -1.
@@ -20,13 +21,16 @@ struct AlphabetTable {
   constexpr AlphabetTable() : value() {
     for (int i = 0; i < 256; ++i) value[i] = -1;
     for (int i = 0; i < static_cast<int>(kUsccAlphabet.size()); ++i) {
-      value[static_cast<unsigned char>(kUsccAlphabet[i])] = static_cast<int8_t>(i);
+      value[static_cast<unsigned char>(kUsccAlphabet[i])] =
+          static_cast<int8_t>(i);
     }
   }
 };
 constexpr AlphabetTable kAlphabet;
 
-inline int AlphabetValue(char c) { return kAlphabet.value[static_cast<unsigned char>(c)]; }
+inline int AlphabetValue(char c) {
+  return kAlphabet.value[static_cast<unsigned char>(c)];
+}
 
 // Base-36 value used by GB 11714 (A=10 ... Z=35), or -1.
 struct Base36Table {
@@ -39,10 +43,13 @@ struct Base36Table {
 };
 constexpr Base36Table kBase36;
 
-inline int Base36Value(char c) { return kBase36.value[static_cast<unsigned char>(c)]; }
+inline int Base36Value(char c) {
+  return kBase36.value[static_cast<unsigned char>(c)];
+}
 
-// Assigned authority/type pairs: GB 32100-2015 Table 1 and the later assignments found in real
-// data. The circulating draft list (3 教育, 4 公安, B-G ...) is deliberately absent.
+// Assigned authority/type pairs: GB 32100-2015 Table 1 and the later
+// assignments found in real data. The circulating draft list (3 教育, 4 公安,
+// B-G ...) is deliberately absent.
 struct TypeRow {
   char type;
   std::string_view name;
@@ -53,20 +60,45 @@ struct AuthorityRow {
   std::initializer_list<TypeRow> types;
 };
 const AuthorityRow kAuthorities[] = {
-    {'1', "机构编制", {{'1', "机关"}, {'2', "事业单位"}, {'3', "中央编办直接管理机构编制的群众团体"}, {'9', "其他"}}},
+    {'1',
+     "机构编制",
+     {{'1', "机关"},
+      {'2', "事业单位"},
+      {'3', "中央编办直接管理机构编制的群众团体"},
+      {'9', "其他"}}},
     {'2', "外交", {{'1', "外国常驻新闻机构"}, {'9', "其他"}}},
-    {'3', "司法行政",
-     {{'1', "律师执业机构"}, {'2', "公证处"}, {'3', "基层法律服务所"}, {'4', "司法鉴定机构"},
-      {'5', "仲裁委员会"}, {'9', "其他"}}},
+    {'3',
+     "司法行政",
+     {{'1', "律师执业机构"},
+      {'2', "公证处"},
+      {'3', "基层法律服务所"},
+      {'4', "司法鉴定机构"},
+      {'5', "仲裁委员会"},
+      {'9', "其他"}}},
     {'4', "文化", {{'1', "外国在华文化中心"}, {'9', "其他"}}},
-    {'5', "民政", {{'1', "社会团体"}, {'2', "民办非企业单位"}, {'3', "基金会"}, {'9', "其他"}}},
-    {'6', "旅游", {{'1', "外国旅游部门常驻代表机构"}, {'2', "港澳台地区旅游部门常驻内地（大陆）代表机构"}, {'9', "其他"}}},
+    {'5',
+     "民政",
+     {{'1', "社会团体"},
+      {'2', "民办非企业单位"},
+      {'3', "基金会"},
+      {'9', "其他"}}},
+    {'6',
+     "旅游",
+     {{'1', "外国旅游部门常驻代表机构"},
+      {'2', "港澳台地区旅游部门常驻内地（大陆）代表机构"},
+      {'9', "其他"}}},
     {'7', "宗教", {{'1', "宗教活动场所"}, {'2', "宗教院校"}, {'9', "其他"}}},
     {'8', "工会", {{'1', "基层工会"}, {'9', "其他"}}},
-    {'9', "工商", {{'1', "企业"}, {'2', "个体工商户"}, {'3', "农民专业合作社"}}},
+    {'9',
+     "工商",
+     {{'1', "企业"}, {'2', "个体工商户"}, {'3', "农民专业合作社"}}},
     {'A', "中央军委改革和编制办公室", {{'1', "军队事业单位"}, {'9', "其他"}}},
-    {'N', "农业",
-     {{'1', "组级集体经济组织"}, {'2', "村级集体经济组织"}, {'3', "乡镇级集体经济组织"}, {'9', "其他"}}},
+    {'N',
+     "农业",
+     {{'1', "组级集体经济组织"},
+      {'2', "村级集体经济组织"},
+      {'3', "乡镇级集体经济组织"},
+      {'9', "其他"}}},
     {'Y', "其他", {{'1', "其他"}}},
 };
 
@@ -77,15 +109,16 @@ const AuthorityRow* FindAuthority(char authority) {
   return nullptr;
 }
 
-// Genuine codes from the pilot era that fail the mod-31 check (DESIGN.md §1). They are still
-// reported as check faults, marked, so that data teams do not chase them.
+// Genuine codes from the pilot era that fail the mod-31 check (DESIGN.md §1).
+// They are still reported as check faults, marked, so that data teams do not
+// chase them.
 constexpr std::string_view kKnownLegacyExceptions[] = {
     "91350211M0000XUF46",
 };
 
 bool IsSpace(UChar32 c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' ||
-         c == 0x3000 || c == 0x00A0 || c == 0xFEFF || c == 0x200B;
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+         c == '\f' || c == 0x3000 || c == 0x00A0 || c == 0xFEFF || c == 0x200B;
 }
 
 bool AllDigits(std::string_view s) {
@@ -98,8 +131,8 @@ bool AllDigits(std::string_view s) {
 // Stand-ins that people type into a mandatory code field.
 bool IsPlaceholder(std::string_view s) {
   static constexpr std::string_view kWords[] = {
-      "无", "暂无", "空", "不详", "待补充", "未知", "NULL", "NONE", "N/A", "NA", "NIL",
-      "-", "--", "/", "\\", "0", ".",
+      "无", "暂无", "空", "不详", "待补充", "未知", "NULL", "NONE", "N/A",
+      "NA", "NIL",  "-",  "--",   "/",      "\\",   "0",    ".",
   };
   for (std::string_view w : kWords) {
     if (s == w) return true;
@@ -155,7 +188,8 @@ bool LooksLikeOrgCode(std::string_view s) {
 std::string PrintableChar(std::string_view utf8) {
   if (utf8.size() == 1) {
     const unsigned char c = static_cast<unsigned char>(utf8[0]);
-    if (c >= 0x20 && c < 0x7F && c != '\'') return absl::StrFormat("'%s'", utf8);
+    if (c >= 0x20 && c < 0x7F && c != '\'')
+      return absl::StrFormat("'%s'", utf8);
     return absl::StrFormat("\\x%02X", c);
   }
   UChar32 cp = 0;
@@ -164,7 +198,8 @@ std::string PrintableChar(std::string_view utf8) {
   return absl::StrFormat("'%s' (U+%04X)", utf8, static_cast<uint32_t>(cp));
 }
 
-std::string NamesOfBits(uint8_t bits, std::initializer_list<std::string_view> names) {
+std::string NamesOfBits(uint8_t bits,
+                        std::initializer_list<std::string_view> names) {
   std::string out;
   int bit = 0;
   for (std::string_view name : names) {
@@ -210,7 +245,8 @@ std::string_view UsccFaultName(UsccFault fault) {
 }
 
 std::string FoldNames(uint8_t folds) {
-  return NamesOfBits(folds, {"trimmed", "inner_space", "lowercase", "full_width"});
+  return NamesOfBits(folds,
+                     {"trimmed", "inner_space", "lowercase", "full_width"});
 }
 
 std::string WarningNames(uint8_t warnings) {
@@ -220,7 +256,8 @@ std::string WarningNames(uint8_t warnings) {
 char UsccCheckCharacter(std::string_view code) {
   int sum = 0;
   for (int i = 0; i < 17; ++i) sum += AlphabetValue(code[i]) * kWeights[i];
-  // The final mod 31 matters: without it a remainder of 0 would ask for alphabet[31].
+  // The final mod 31 matters: without it a remainder of 0 would ask for
+  // alphabet[31].
   return kUsccAlphabet[(31 - sum % 31) % 31];
 }
 
@@ -234,12 +271,14 @@ char OrgCodeCheckCharacter(std::string_view body) {
 }
 
 bool IsKnownAuthorityType(char authority, char type) {
-  // A 36x36 table over [0-9A-Z] built once from kAuthorities: one load on the hot path.
+  // A 36x36 table over [0-9A-Z] built once from kAuthorities: one load on the
+  // hot path.
   static const auto* table = [] {
     auto* t = new std::array<bool, 36 * 36>{};
     for (const AuthorityRow& row : kAuthorities) {
       for (const TypeRow& type_row : row.types) {
-        (*t)[Base36Value(row.authority) * 36 + Base36Value(type_row.type)] = true;
+        (*t)[Base36Value(row.authority) * 36 + Base36Value(type_row.type)] =
+            true;
       }
     }
     return t;
@@ -268,7 +307,8 @@ UsccResult ValidateUscc(std::string_view input) {
   r.input_bytes_ = input.size();
 
   // Pass 1: fold spacing, width and case into r.buf_, counting code points.
-  const int32_t n = static_cast<int32_t>(std::min<size_t>(input.size(), INT32_MAX));
+  const int32_t n =
+      static_cast<int32_t>(std::min<size_t>(input.size(), INT32_MAX));
   int32_t i = 0;
   bool seen_text = false;
   bool pending_space = false;
@@ -278,8 +318,8 @@ UsccResult ValidateUscc(std::string_view input) {
     const unsigned char b = static_cast<unsigned char>(input[i]);
     if (AlphabetValue(static_cast<char>(b)) >= 0 && !pending_space &&
         r.len_ < UsccResult::kMaxFoldedBytes) {
-      // Fast path: an alphabet character needs no folding (the common case, every byte of a
-      // clean code).
+      // Fast path: an alphabet character needs no folding (the common case,
+      // every byte of a clean code).
       r.buf_[r.len_++] = static_cast<char>(b);
       ++r.code_points_;
       seen_text = true;
@@ -344,14 +384,18 @@ UsccResult ValidateUscc(std::string_view input) {
   }
 
   if (r.code_points_ == kUsccLength && r.bad_position_ == 0) {
-    // Structural checks of an 18-character code over the alphabet; record all, report the first.
-    if (!IsKnownAuthorityType(code[0], code[1])) r.structural_faults_ |= kFaultBitAuthorityType;
+    // Structural checks of an 18-character code over the alphabet; record all,
+    // report the first.
+    if (!IsKnownAuthorityType(code[0], code[1]))
+      r.structural_faults_ |= kFaultBitAuthorityType;
     r.expected_org_ = OrgCodeCheckCharacter(code.substr(8, 8));
     r.found_org_ = code[16];
-    if (r.expected_org_ != r.found_org_) r.structural_faults_ |= kFaultBitOrgCodeCheck;
+    if (r.expected_org_ != r.found_org_)
+      r.structural_faults_ |= kFaultBitOrgCodeCheck;
     r.expected_ = UsccCheckCharacter(code);
     r.found_ = code[17];
-    if (r.expected_ != r.found_) r.structural_faults_ |= kFaultBitCheckCharacter;
+    if (r.expected_ != r.found_)
+      r.structural_faults_ |= kFaultBitCheckCharacter;
 
     uint32_t region_code = 0;
     bool digits = true;
@@ -360,9 +404,12 @@ UsccResult ValidateUscc(std::string_view input) {
       region_code = region_code * 10 + static_cast<uint32_t>(code[k] - '0');
     }
     const RegionStatus region =
-        digits ? RegionTable::Default().StatusOf(region_code) : RegionStatus::kMalformed;
-    if (region == RegionStatus::kNotCurrent) r.warnings_ |= kWarnRegionNotCurrent;
-    if (region == RegionStatus::kUnknown || region == RegionStatus::kMalformed) {
+        digits ? RegionTable::Default().StatusOf(region_code)
+               : RegionStatus::kMalformed;
+    if (region == RegionStatus::kNotCurrent)
+      r.warnings_ |= kWarnRegionNotCurrent;
+    if (region == RegionStatus::kUnknown ||
+        region == RegionStatus::kMalformed) {
       r.warnings_ |= kWarnUnknownRegion;
     }
 
@@ -384,12 +431,14 @@ UsccResult ValidateUscc(std::string_view input) {
     return r;
   }
 
-  // Not an 18-character code over the alphabet: name the corruption when we recognise it.
+  // Not an 18-character code over the alphabet: name the corruption when we
+  // recognise it.
   if (IsPlaceholder(code)) {
     r.fault_ = UsccFault::kPlaceholder;
   } else if (IsScientificNotation(code)) {
     r.fault_ = UsccFault::kExcelTruncated;
-  } else if (AllDigits(code) && (r.code_points_ == 15 || r.code_points_ == 13)) {
+  } else if (AllDigits(code) &&
+             (r.code_points_ == 15 || r.code_points_ == 13)) {
     r.fault_ = UsccFault::kLegacyRegistrationNumber;
   } else if (LooksLikeOrgCode(code)) {
     r.fault_ = UsccFault::kLegacyOrgCode;
@@ -414,11 +463,13 @@ std::string UsccResult::Describe() const {
       out = absl::StrCat("not valid UTF-8 (byte ", bad_position_, ")");
       break;
     case UsccFault::kWrongLength:
-      out = absl::StrCat("wrong length: ", code_points_, " characters, expected 18");
+      out = absl::StrCat("wrong length: ", code_points_,
+                         " characters, expected 18");
       break;
     case UsccFault::kIllegalCharacter:
-      out = absl::StrFormat("illegal character %s at position %d (not in the USCC alphabet %s)",
-                            PrintableChar(bad_character()), bad_position_, kUsccAlphabet);
+      out = absl::StrFormat(
+          "illegal character %s at position %d (not in the USCC alphabet %s)",
+          PrintableChar(bad_character()), bad_position_, kUsccAlphabet);
       if (bad_character() == "O" || bad_character() == "I") {
         absl::StrAppend(&out, "; letters I, O, S, V, Z are never used");
       }
@@ -427,43 +478,53 @@ std::string UsccResult::Describe() const {
       const std::string_view code = canonical();
       const AuthorityRow* row = FindAuthority(code[0]);
       if (row == nullptr) {
-        out = absl::StrFormat("unknown registration authority '%s' at position 1",
-                              code.substr(0, 1));
+        out =
+            absl::StrFormat("unknown registration authority '%s' at position 1",
+                            code.substr(0, 1));
       } else {
         std::string types;
         for (const TypeRow& t : row->types) {
           if (!types.empty()) types.append(", ");
           types.push_back(t.type);
         }
-        out = absl::StrFormat("unknown authority/type pair '%s' (authority %s %s has types %s)",
-                              code.substr(0, 2), code.substr(0, 1), row->name, types);
+        out = absl::StrFormat(
+            "unknown authority/type pair '%s' (authority %s %s has types %s)",
+            code.substr(0, 2), code.substr(0, 1), row->name, types);
       }
       break;
     }
     case UsccFault::kOrgCodeCheck:
       out = absl::StrFormat(
-          "organisation-code check mismatch at position 17 (expected '%c', found '%c')",
+          "organisation-code check mismatch at position 17 (expected '%c', "
+          "found '%c')",
           expected_org_, found_org_);
       break;
     case UsccFault::kCheckCharacter:
-      out = absl::StrFormat("check character mismatch at position 18 (expected '%c', found '%c')",
-                            expected_, found_);
-      if (known_legacy_exception_) out.append("; known pilot-era legacy exception");
+      out = absl::StrFormat(
+          "check character mismatch at position 18 (expected '%c', found '%c')",
+          expected_, found_);
+      if (known_legacy_exception_)
+        out.append("; known pilot-era legacy exception");
       break;
     case UsccFault::kExcelTruncated:
       out = AllDigits(canonical())
-                ? "spreadsheet float truncation: 15 significant digits then zeros; the last "
+                ? "spreadsheet float truncation: 15 significant digits then "
+                  "zeros; the last "
                   "characters are lost, take the code from the source again"
-                : "spreadsheet scientific notation: the code was stored as a number and its "
+                : "spreadsheet scientific notation: the code was stored as a "
+                  "number and its "
                   "digits are lost";
       break;
     case UsccFault::kLegacyRegistrationNumber:
       out = absl::StrCat(code_points_,
-                         "-digit business registration number (注册号) in the code field, not a "
+                         "-digit business registration number (注册号) in the "
+                         "code field, not a "
                          "USCC");
       break;
     case UsccFault::kLegacyOrgCode:
-      out = "9-character organisation code (组织机构代码) in the code field, not a USCC";
+      out =
+          "9-character organisation code (组织机构代码) in the code field, not "
+          "a USCC";
       break;
     case UsccFault::kPlaceholder:
       out = "placeholder, not a code";
@@ -472,13 +533,17 @@ std::string UsccResult::Describe() const {
   // Further structural faults found on the same code.
   if (fault_ != UsccFault::kNone && structural_faults_ != 0) {
     std::string also;
-    if ((structural_faults_ & kFaultBitOrgCodeCheck) && fault_ != UsccFault::kOrgCodeCheck) {
-      also = absl::StrFormat("organisation-code check (expected '%c', found '%c')",
-                             expected_org_, found_org_);
+    if ((structural_faults_ & kFaultBitOrgCodeCheck) &&
+        fault_ != UsccFault::kOrgCodeCheck) {
+      also =
+          absl::StrFormat("organisation-code check (expected '%c', found '%c')",
+                          expected_org_, found_org_);
     }
-    if ((structural_faults_ & kFaultBitCheckCharacter) && fault_ != UsccFault::kCheckCharacter) {
+    if ((structural_faults_ & kFaultBitCheckCharacter) &&
+        fault_ != UsccFault::kCheckCharacter) {
       if (!also.empty()) also.append(", ");
-      also += absl::StrFormat("check character (expected '%c', found '%c')", expected_, found_);
+      also += absl::StrFormat("check character (expected '%c', found '%c')",
+                              expected_, found_);
     }
     if (!also.empty() && fault_ != UsccFault::kExcelTruncated &&
         fault_ != UsccFault::kPlaceholder) {
@@ -490,7 +555,8 @@ std::string UsccResult::Describe() const {
 
 absl::StatusOr<Uscc> ParseUscc(std::string_view input) {
   const UsccResult r = ValidateUscc(input);
-  if (!r.ok()) return absl::InvalidArgumentError(absl::StrCat("code: ", r.Describe()));
+  if (!r.ok())
+    return absl::InvalidArgumentError(absl::StrCat("code: ", r.Describe()));
   Uscc code;
   std::memcpy(code.chars_.data(), r.canonical().data(), kUsccLength);
   return code;
@@ -511,7 +577,8 @@ std::string UnpackUscc(const PackedUscc& packed) {
   std::string out(kUsccLength, '0');
   for (int i = 0; i < kUsccLength; ++i) {
     const uint32_t v = (packed.w[i / 6] >> (5 * (i % 6))) & 31;
-    out[i] = v < kUsccAlphabet.size() ? kUsccAlphabet[v] : '?';  // 31 never comes from PackUscc
+    out[i] = v < kUsccAlphabet.size() ? kUsccAlphabet[v]
+                                      : '?';  // 31 never comes from PackUscc
   }
   return out;
 }

@@ -13,7 +13,8 @@
 
 namespace creditd::testing {
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input) {
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::string& input) {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
     throw std::runtime_error("pipe failed");
@@ -24,7 +25,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
     dup2(out[1], 1);
     dup2(err[1], 2);
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
@@ -51,7 +53,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
     for (int k = 0; k < n; ++k) {
       if (fds[k].revents == 0) continue;
       if (fds[k].fd == in[1]) {
-        const ssize_t w = write(in[1], input.data() + written, input.size() - written);
+        const ssize_t w =
+            write(in[1], input.data() + written, input.size() - written);
         if (w > 0) written += static_cast<size_t>(w);
         if (w < 0 || written == input.size()) {
           close(in[1]);
@@ -66,7 +69,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
         if (fds[k].fd == err[0]) err_open = false;
         continue;
       }
-      (fds[k].fd == out[0] ? result.out : result.err).append(buf, static_cast<size_t>(r));
+      (fds[k].fd == out[0] ? result.out : result.err)
+          .append(buf, static_cast<size_t>(r));
     }
   }
   if (in[1] >= 0) close(in[1]);
@@ -74,14 +78,17 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
   close(err[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string templ = std::string(base ? base : "/tmp") + "/creditd-test-XXXXXX";
-  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  std::string templ =
+      std::string(base ? base : "/tmp") + "/creditd-test-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed");
   path_ = templ;
 }
 
@@ -90,7 +97,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string TempDir::WriteFile(const std::string& name, const std::string& content) const {
+std::string TempDir::WriteFile(const std::string& name,
+                               const std::string& content) const {
   const std::string full = path_ + "/" + name;
   std::ofstream f(full, std::ios::binary);
   f << content;

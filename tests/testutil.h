@@ -1,4 +1,5 @@
-// Helpers shared by the test suites: temporary directories and running real processes.
+// Helpers shared by the test suites: temporary directories and running real
+// processes.
 #ifndef CREDITD_TESTS_TESTUTIL_H_
 #define CREDITD_TESTS_TESTUTIL_H_
 
@@ -13,11 +14,13 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs `argv` (argv[0] is a path) with `input` on its standard input and collects both output
-// streams. Blocks until the process exits.
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input = "");
+// Runs `argv` (argv[0] is a path) with `input` on its standard input and
+// collects both output streams. Blocks until the process exits.
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::string& input = "");
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+// A fresh directory under $TMPDIR (or /tmp), removed with its contents on
+// destruction.
 class TempDir {
  public:
   TempDir();
@@ -26,13 +29,15 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   // Writes `content` to path()/name and returns the full path.
-  std::string WriteFile(const std::string& name, const std::string& content) const;
+  std::string WriteFile(const std::string& name,
+                        const std::string& content) const;
 
  private:
   std::string path_;
 };
 
-// Splits text into lines (without terminators); a final newline does not add an empty line.
+// Splits text into lines (without terminators); a final newline does not add an
+// empty line.
 std::vector<std::string> Lines(const std::string& text);
 
 }  // namespace creditd::testing

@@ -4,7 +4,8 @@
 
 namespace creditd::internal {
 
-absl::Status SplitCsvLine(std::string_view line, std::vector<std::string>* fields) {
+absl::Status SplitCsvLine(std::string_view line,
+                          std::vector<std::string>* fields) {
   fields->clear();
   size_t i = 0;
   const size_t n = line.size();

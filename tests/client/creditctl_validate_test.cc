@@ -1,10 +1,11 @@
 // creditctl validate as a user runs it: the real binary, real pipes and files.
-#include <string>
+#include "tests/testutil.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/testutil.h"
+
+#include <string>
 
 namespace creditd {
 namespace {
@@ -14,7 +15,8 @@ using ::creditd::testing::RunProcess;
 using ::creditd::testing::TempDir;
 using ::testing::HasSubstr;
 
-testing::ProcessResult Validate(std::vector<std::string> args, const std::string& input = "") {
+testing::ProcessResult Validate(std::vector<std::string> args,
+                                const std::string& input = "") {
   args.insert(args.begin(), {CREDITCTL_PATH, "validate"});
   return RunProcess(args, input);
 }
@@ -48,7 +50,9 @@ TEST(CreditctlValidateTest, ArgumentsTsvAndExitStatus) {
   auto bad = Fields(Lines(mixed.out)[1]);
   EXPECT_EQ(bad[1], "invalid");
   EXPECT_EQ(bad[2], "check_character");
-  EXPECT_EQ(bad[7], "check character mismatch at position 18 (expected '3', found '4')");
+  EXPECT_EQ(
+      bad[7],
+      "check character mismatch at position 18 (expected '3', found '4')");
 }
 
 TEST(CreditctlValidateTest, UsageErrorsExitTwo) {
@@ -70,17 +74,20 @@ TEST(CreditctlValidateTest, FoldsAreReported) {
   EXPECT_EQ(f[4], "trimmed,lowercase");
 }
 
-// The bad-input catalogue of issue 2: exactly one output line per input line, never a crash.
+// The bad-input catalogue of issue 2: exactly one output line per input line,
+// never a crash.
 TEST(CreditctlValidateTest, BadInputGivesOneLinePerInputLine) {
   std::string input;
-  input += "91350100M000100Y43\n";            // 1 valid
-  input += "\n";                              // 2 empty
-  input += std::string(100000, 'A') + "\n";   // 3 very long
-  input += "\xff\xfe\xfd\n";                  // 4 invalid UTF-8
-  input += std::string("\x00\x01\x02\x7f", 4) + "\n";  // 5 binary garbage with NUL
-  input += "9135\t0100\rM000100Y43\n";        // 6 tab and CR inside: folded as spaces, valid
-  input += "31310000XXXXXXXX\r\n";            // 7 placeholder, CRLF
-  input += "916201055811843000";              // 8 Excel truncation, no final newline
+  input += "91350100M000100Y43\n";           // 1 valid
+  input += "\n";                             // 2 empty
+  input += std::string(100000, 'A') + "\n";  // 3 very long
+  input += "\xff\xfe\xfd\n";                 // 4 invalid UTF-8
+  input +=
+      std::string("\x00\x01\x02\x7f", 4) + "\n";  // 5 binary garbage with NUL
+  input += "9135\t0100\rM000100Y43\n";  // 6 tab and CR inside: folded as
+                                        // spaces, valid
+  input += "31310000XXXXXXXX\r\n";      // 7 placeholder, CRLF
+  input += "916201055811843000";        // 8 Excel truncation, no final newline
   TempDir dir;
   const std::string path = dir.WriteFile("codes.txt", input);
   for (const std::vector<std::string>& how :
@@ -89,13 +96,14 @@ TEST(CreditctlValidateTest, BadInputGivesOneLinePerInputLine) {
     EXPECT_EQ(r.exit_code, 1) << r.err;
     const auto lines = Lines(r.out);
     ASSERT_EQ(lines.size(), 8u) << r.out;
-    const char* expected_fault[] = {"",           "empty",       "wrong_length", "not_utf8",
-                                    "illegal_character", "", "placeholder",
-                                    "excel_truncated"};
+    const char* expected_fault[] = {
+        "", "empty",       "wrong_length",   "not_utf8", "illegal_character",
+        "", "placeholder", "excel_truncated"};
     for (size_t i = 0; i < lines.size(); ++i) {
       auto f = Fields(lines[i]);
       ASSERT_EQ(f.size(), 8u) << lines[i];
-      EXPECT_EQ(f[2], expected_fault[i]) << "line " << i + 1 << ": " << lines[i];
+      EXPECT_EQ(f[2], expected_fault[i])
+          << "line " << i + 1 << ": " << lines[i];
       if (i > 0 && i != 5) {
         EXPECT_EQ(f[1], "invalid");
       }
@@ -103,12 +111,14 @@ TEST(CreditctlValidateTest, BadInputGivesOneLinePerInputLine) {
     EXPECT_THAT(lines[2], HasSubstr("line of 100000 bytes"));
     EXPECT_THAT(lines[3], HasSubstr("\\xFF\\xFE\\xFD"));
     EXPECT_THAT(lines[4], HasSubstr("\\x00\\x01\\x02\\x7F"));
-    EXPECT_THAT(lines[5], HasSubstr("\tvalid\t\t91350100M000100Y43\tinner_space\t"));
+    EXPECT_THAT(lines[5],
+                HasSubstr("\tvalid\t\t91350100M000100Y43\tinner_space\t"));
   }
 }
 
 TEST(CreditctlValidateTest, JsonLines) {
-  auto r = Validate({"--format", "jsonl", "91120222MA05JK1Q9P", "91350211M0000XUF46", "\xff"});
+  auto r = Validate({"--format", "jsonl", "91120222MA05JK1Q9P",
+                     "91350211M0000XUF46", "\xff"});
   EXPECT_EQ(r.exit_code, 1);
   const auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 3u);

@@ -1,17 +1,17 @@
 #include "index/line_reader.h"
 
+#include "gtest/gtest.h"
 #include <unistd.h>
 
 #include <string>
 #include <thread>
 
-#include "gtest/gtest.h"
-
 namespace creditd {
 namespace {
 
 // Feeds `data` through a real pipe, as a shell would.
-std::vector<std::string> ReadAll(const std::string& data, size_t max, std::vector<uint64_t>* full) {
+std::vector<std::string> ReadAll(const std::string& data, size_t max,
+                                 std::vector<uint64_t>* full) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   std::thread writer([&] {

@@ -7,7 +7,8 @@ namespace {
 
 TEST(RegionsTest, ShippedTableIsComplete) {
   const RegionTable& t = RegionTable::Default();
-  EXPECT_EQ(t.province_count(), 31u);  // mainland provinces, regions and municipalities
+  EXPECT_EQ(t.province_count(),
+            31u);  // mainland provinces, regions and municipalities
   EXPECT_GT(t.city_count(), 300u);
   EXPECT_GT(t.county_count(), 2900u);
   EXPECT_EQ(t.county_codes().size(), t.county_count());
@@ -50,8 +51,10 @@ TEST(RegionsTest, RetiredUnknownMalformed) {
 }
 
 TEST(RegionsTest, ParsesGivenTables) {
-  RegionTable t("code,name\n35,\"福建省\"\n", "code,name,provinceCode\n3501,\"福州市\",35\n",
-                "code,name,cityCode,provinceCode\n350102,\"鼓楼区\",3501,35\nbad,row\n");
+  RegionTable t(
+      "code,name\n35,\"福建省\"\n",
+      "code,name,provinceCode\n3501,\"福州市\",35\n",
+      "code,name,cityCode,provinceCode\n350102,\"鼓楼区\",3501,35\nbad,row\n");
   EXPECT_EQ(t.county_count(), 1u);
   EXPECT_EQ(t.Lookup("350102").FullName(), "福建省 福州市 鼓楼区");
 }

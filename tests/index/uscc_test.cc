@@ -1,14 +1,15 @@
 #include "index/uscc.h"
 
+#include "gtest/gtest.h"
+
 #include <random>
 #include <string>
-
-#include "gtest/gtest.h"
 
 namespace creditd {
 namespace {
 
-// Real codes published by their holders (business licences, annual reports, bank filings).
+// Real codes published by their holders (business licences, annual reports,
+// bank filings).
 struct RealCode {
   const char* code;
   const char* holder;
@@ -16,7 +17,8 @@ struct RealCode {
 constexpr RealCode kRealCodes[] = {
     {"914403001922038216", "华为技术有限公司"},
     {"91330100799655058B", "阿里巴巴（中国）有限公司"},
-    {"9144030071526726XG", "腾讯科技（深圳）有限公司 (X-bearing organisation code)"},
+    {"9144030071526726XG",
+     "腾讯科技（深圳）有限公司 (X-bearing organisation code)"},
     {"91110000710925462X", "中国石油天然气股份有限公司"},
     {"91110000802100433B", "北京百度网讯科技有限公司"},
     {"91110108551385082Q", "小米科技有限责任公司"},
@@ -47,12 +49,15 @@ TEST(UsccTest, StandardWorkedExample) {
   EXPECT_EQ(r.fault(), UsccFault::kCheckCharacter);
   EXPECT_EQ(r.expected_check(), '3');
   EXPECT_EQ(r.found_check(), '4');
-  EXPECT_EQ(r.Describe(), "check character mismatch at position 18 (expected '3', found '4')");
+  EXPECT_EQ(
+      r.Describe(),
+      "check character mismatch at position 18 (expected '3', found '4')");
   EXPECT_FALSE(r.known_legacy_exception());
 }
 
 TEST(UsccTest, CheckCharacterZeroNeedsTheFinalMod31) {
-  // Σ mod 31 == 0 here: validators without the last "mod 31" reject this valid code.
+  // Σ mod 31 == 0 here: validators without the last "mod 31" reject this valid
+  // code.
   EXPECT_EQ(UsccCheckCharacter("91440300000871092"), '0');
   EXPECT_TRUE(ValidateUscc("914403000008710920").ok());
 }
@@ -61,14 +66,17 @@ TEST(UsccTest, CheckCharacterYAndXBearingOrgCodes) {
   EXPECT_TRUE(ValidateUscc("91440300009344424Y").ok());
   EXPECT_TRUE(ValidateUscc("9144030000158380XC").ok());
   EXPECT_EQ(OrgCodeCheckCharacter("00158380"), 'X');
-  EXPECT_EQ(OrgCodeCheckCharacter("M000100Y"), '4');  // letters valued base-36: Y = 34
+  EXPECT_EQ(OrgCodeCheckCharacter("M000100Y"),
+            '4');  // letters valued base-36: Y = 34
 }
 
 TEST(UsccTest, OtherAuthorities) {
   EXPECT_TRUE(ValidateUscc("93350100MA2XY3N78G").ok());  // 农民专业合作社
   EXPECT_TRUE(ValidateUscc("52100000500001237F").ok());  // 民办非企业单位
-  EXPECT_TRUE(ValidateUscc("N2330110MB1234Y598").ok());  // 村级集体经济组织 (later assignment)
-  EXPECT_TRUE(ValidateUscc("31440300456789126W").ok());  // 律师执业机构 (later assignment)
+  EXPECT_TRUE(ValidateUscc("N2330110MB1234Y598")
+                  .ok());  // 村级集体经济组织 (later assignment)
+  EXPECT_TRUE(ValidateUscc("31440300456789126W")
+                  .ok());  // 律师执业机构 (later assignment)
 }
 
 struct FaultCase {
@@ -80,8 +88,10 @@ struct FaultCase {
 const FaultCase kFaultCases[] = {
     {"", UsccFault::kEmpty, "empty: no code given"},
     {"   \t", UsccFault::kEmpty, nullptr},
-    {"91350100M000100Y4", UsccFault::kWrongLength, "wrong length: 17 characters, expected 18"},
-    {"91350100M000100Y433", UsccFault::kWrongLength, "wrong length: 19 characters, expected 18"},
+    {"91350100M000100Y4", UsccFault::kWrongLength,
+     "wrong length: 17 characters, expected 18"},
+    {"91350100M000100Y433", UsccFault::kWrongLength,
+     "wrong length: 19 characters, expected 18"},
     {"91350100MO00100Y43", UsccFault::kIllegalCharacter,
      "illegal character 'O' at position 10 (not in the USCC alphabet "
      "0123456789ABCDEFGHJKLMNPQRTUWXY); letters I, O, S, V, Z are never used"},
@@ -112,8 +122,9 @@ const FaultCase kFaultCases[] = {
 TEST(UsccTest, EveryFaultIsNamed) {
   for (const FaultCase& c : kFaultCases) {
     const UsccResult r = ValidateUscc(c.input);
-    EXPECT_EQ(r.fault(), c.fault) << c.input << ": got " << UsccFaultName(r.fault()) << " ("
-                                  << r.Describe() << ")";
+    EXPECT_EQ(r.fault(), c.fault)
+        << c.input << ": got " << UsccFaultName(r.fault()) << " ("
+        << r.Describe() << ")";
     EXPECT_FALSE(r.ok());
     if (c.describe != nullptr) {
       EXPECT_EQ(r.Describe(), c.describe) << c.input;
@@ -128,15 +139,19 @@ TEST(UsccTest, IllegalCharacterReportsCharacterAndPosition) {
   EXPECT_EQ(r.bad_character(), "公");
   EXPECT_NE(r.Describe().find("U+516C"), std::string::npos) << r.Describe();
   const UsccResult ctl = ValidateUscc("91350100M000100Y4\x01");
-  EXPECT_NE(ctl.Describe().find("\\x01 at position 18"), std::string::npos) << ctl.Describe();
+  EXPECT_NE(ctl.Describe().find("\\x01 at position 18"), std::string::npos)
+      << ctl.Describe();
 }
 
 TEST(UsccTest, AllStructuralFaultsAreRecorded) {
-  // One body character changed: both the org-code check and the mod-31 check fail.
+  // One body character changed: both the org-code check and the mod-31 check
+  // fail.
   const UsccResult r = ValidateUscc("91350100M000200Y43");
   EXPECT_EQ(r.fault(), UsccFault::kOrgCodeCheck);
-  EXPECT_EQ(r.structural_faults(), kFaultBitOrgCodeCheck | kFaultBitCheckCharacter);
-  EXPECT_NE(r.Describe().find("; also check character"), std::string::npos) << r.Describe();
+  EXPECT_EQ(r.structural_faults(),
+            kFaultBitOrgCodeCheck | kFaultBitCheckCharacter);
+  EXPECT_NE(r.Describe().find("; also check character"), std::string::npos)
+      << r.Describe();
 }
 
 TEST(UsccTest, KnownLegacyExceptionIsStillACheckFault) {
@@ -144,11 +159,13 @@ TEST(UsccTest, KnownLegacyExceptionIsStillACheckFault) {
   EXPECT_EQ(r.fault(), UsccFault::kCheckCharacter);
   EXPECT_TRUE(r.known_legacy_exception());
   EXPECT_EQ(r.canonical(), "91350211M0000XUF46");  // never "corrected"
-  EXPECT_NE(r.Describe().find("known pilot-era legacy exception"), std::string::npos);
+  EXPECT_NE(r.Describe().find("known pilot-era legacy exception"),
+            std::string::npos);
 }
 
 TEST(UsccTest, DraftAuthorityListIsRejected) {
-  // The circulating draft (3 教育, 4 公安, B-G) is wrong: 33 is 基层法律服务所 but 36 is nothing.
+  // The circulating draft (3 教育, 4 公安, B-G) is wrong: 33 is 基层法律服务所
+  // but 36 is nothing.
   EXPECT_TRUE(IsKnownAuthorityType('3', '3'));
   EXPECT_FALSE(IsKnownAuthorityType('3', '6'));
   EXPECT_FALSE(IsKnownAuthorityType('4', '2'));
@@ -167,11 +184,14 @@ struct FoldCase {
 TEST(UsccTest, TolerantInputSaysWhatItDid) {
   const FoldCase cases[] = {
       {"  91350100M000100Y43 ", kFoldTrimmed},
-      {"\xEF\xBB\xBF" "91350100M000100Y43", kFoldTrimmed},  // BOM
+      {"\xEF\xBB\xBF"
+       "91350100M000100Y43",
+       kFoldTrimmed},  // BOM
       {"9135 0100 M000 100Y 43", kFoldInnerSpace},
       {"91350100m000100y43", kFoldLowercase},
       {"９１３５０１００Ｍ０００１００Ｙ４３", kFoldFullWidth},
-      {"\xE3\x80\x80９１３５０１００ｍ０００１００ｙ４３", kFoldTrimmed | kFoldFullWidth | kFoldLowercase},
+      {"\xE3\x80\x80９１３５０１００ｍ０００１００ｙ４３",
+       kFoldTrimmed | kFoldFullWidth | kFoldLowercase},
   };
   for (const FoldCase& c : cases) {
     const UsccResult r = ValidateUscc(c.input);
@@ -206,7 +226,8 @@ TEST(UsccTest, ParseUsccStrict) {
   auto bad = ParseUscc("91350100M000100Y44");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.status().message(),
-            "code: check character mismatch at position 18 (expected '3', found '4')");
+            "code: check character mismatch at position 18 (expected '3', "
+            "found '4')");
 }
 
 TEST(UsccTest, LongInputIsBounded) {
@@ -240,12 +261,14 @@ TEST(PackedUsccTest, RoundTrip) {
     ASSERT_TRUE(p.has_value()) << c.code;
     EXPECT_EQ(UnpackUscc(*p), c.code);
   }
-  // Invalid codes over the alphabet pack too: the registry keeps erroneous codes.
+  // Invalid codes over the alphabet pack too: the registry keeps erroneous
+  // codes.
   auto bad = PackUscc("91350100M000100Y44");
   ASSERT_TRUE(bad.has_value());
   EXPECT_EQ(UnpackUscc(*bad), "91350100M000100Y44");
   EXPECT_NE(*bad, *PackUscc("91350100M000100Y43"));
-  EXPECT_FALSE(PackUscc("91350100MO00100Y43").has_value());  // O is not in the alphabet
+  EXPECT_FALSE(
+      PackUscc("91350100MO00100Y43").has_value());  // O is not in the alphabet
   EXPECT_FALSE(PackUscc("91350100M000100Y4").has_value());
   EXPECT_EQ(sizeof(PackedUscc), 12u);
 
