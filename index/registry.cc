@@ -1,0 +1,619 @@
+#include "index/registry.h"
+
+#include "index/internal/encoding.h"
+#include "index/uscc.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/str_format.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace creditd {
+namespace internal {
+namespace {
+
+// Append-only storage for encoded documents in fixed chunks, so that growth
+// never copies what is stored (a single vector would double and copy gigabytes
+// at 10M subjects).
+class Arena {
+ public:
+  static constexpr size_t kChunkBytes = size_t{32} << 20;
+
+  // Returns a reference: chunk index in the high 32 bits, offset in the low 32.
+  uint64_t Append(std::string_view data) {
+    const size_t need = data.size() + 5;
+    if (chunks_.empty() || used_ + need > chunk_capacity_) {
+      chunk_capacity_ = std::max(kChunkBytes, need);
+      chunks_.push_back(std::make_unique<char[]>(chunk_capacity_));
+      used_ = 0;
+      bytes_reserved_ += chunk_capacity_;
+    }
+    char* p = chunks_.back().get() + used_;
+    // Length as a varint, then the bytes.
+    uint32_t n = static_cast<uint32_t>(data.size());
+    size_t len = 0;
+    while (n >= 0x80) {
+      p[len++] = static_cast<char>(n | 0x80);
+      n >>= 7;
+    }
+    p[len++] = static_cast<char>(n);
+    std::memcpy(p + len, data.data(), data.size());
+    const uint64_t ref =
+        (static_cast<uint64_t>(chunks_.size() - 1) << 32) | used_;
+    used_ += len + data.size();
+    return ref;
+  }
+
+  std::string_view Get(uint64_t ref) const {
+    const char* p = chunks_[ref >> 32].get() + (ref & 0xFFFFFFFF);
+    uint32_t n = 0;
+    int shift = 0;
+    while (static_cast<uint8_t>(*p) & 0x80) {
+      n |= static_cast<uint32_t>(static_cast<uint8_t>(*p++) & 0x7F) << shift;
+      shift += 7;
+    }
+    n |= static_cast<uint32_t>(static_cast<uint8_t>(*p++)) << shift;
+    return {p, n};
+  }
+
+  size_t bytes_reserved() const { return bytes_reserved_; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  size_t chunk_capacity_ = 0;
+  size_t used_ = 0;
+  size_t bytes_reserved_ = 0;
+};
+
+struct Range {
+  uint32_t first = 0;
+  uint32_t count = 0;
+};
+
+uint64_t IdHash(std::string_view id) {
+  return absl::Hash<absl::string_view>{}(
+      absl::string_view(id.data(), id.size()));
+}
+
+// One kind of document (subjects or records) in a base: arena, code index and
+// id index.
+struct Table {
+  Arena arena;
+  std::vector<uint64_t> refs;  // slot -> arena reference
+  std::vector<uint32_t>
+      by_code;  // slots sorted by code; code maps point into this
+  absl::flat_hash_map<PackedUscc, Range> packed_codes;
+  absl::flat_hash_map<std::string, Range>
+      other_codes;                              // codes that do not pack (rare)
+  absl::flat_hash_map<uint64_t, uint32_t> ids;  // IdHash(id) -> slot
+  absl::flat_hash_map<std::string, uint32_t>
+      colliding_ids;  // ids whose hash was taken
+  std::vector<bool>
+      dead;  // slots replaced by a later AddEncoded with the same id
+
+  size_t live = 0;
+
+  std::string_view Data(uint32_t slot) const { return arena.Get(refs[slot]); }
+
+  std::string_view IdOf(uint32_t slot) const {
+    auto peek = PeekIdAndCode(Data(slot));
+    return peek.ok() ? peek->id : std::string_view();
+  }
+
+  std::optional<uint32_t> FindId(std::string_view id) const {
+    auto it = ids.find(IdHash(id));
+    if (it != ids.end() && IdOf(it->second) == id) return it->second;
+    if (colliding_ids.empty()) return std::nullopt;
+    auto c = colliding_ids.find(std::string(id));
+    if (c != colliding_ids.end()) return c->second;
+    return std::nullopt;
+  }
+
+  Range FindCode(std::string_view code) const {
+    if (auto packed = PackUscc(code)) {
+      auto it = packed_codes.find(*packed);
+      return it == packed_codes.end() ? Range{} : it->second;
+    }
+    auto it = other_codes.find(std::string(code));
+    return it == other_codes.end() ? Range{} : it->second;
+  }
+
+  void Add(std::string_view data, std::string_view id) {
+    const uint32_t slot = static_cast<uint32_t>(refs.size());
+    refs.push_back(arena.Append(data));
+    dead.push_back(false);
+    ++live;
+    if (auto existing = FindId(id)) {  // same id twice: the later one wins
+      dead[*existing] = true;
+      --live;
+      auto it = ids.find(IdHash(id));
+      if (it != ids.end() && it->second == *existing) {
+        it->second = slot;
+      } else {
+        colliding_ids[std::string(id)] = slot;
+      }
+      return;
+    }
+    auto [it, inserted] = ids.try_emplace(IdHash(id), slot);
+    if (!inserted) colliding_ids[std::string(id)] = slot;
+  }
+
+  // Sorts live slots by code and fills the code maps.
+  void IndexCodes() {
+    struct Entry {
+      PackedUscc packed;
+      bool packable;
+      uint32_t slot;
+    };
+    std::vector<Entry> entries;
+    entries.reserve(live);
+    std::vector<std::pair<std::string, uint32_t>> others;
+    for (uint32_t slot = 0; slot < refs.size(); ++slot) {
+      if (dead[slot]) continue;
+      auto peek = PeekIdAndCode(Data(slot));
+      const std::string_view code = peek.ok() ? peek->code : std::string_view();
+      if (auto packed = PackUscc(code)) {
+        entries.push_back({*packed, true, slot});
+      } else {
+        others.emplace_back(std::string(code), slot);
+      }
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) {
+                if (a.packed.w != b.packed.w) return a.packed.w < b.packed.w;
+                return a.slot < b.slot;
+              });
+    std::sort(others.begin(), others.end());
+    by_code.clear();
+    by_code.reserve(entries.size() + others.size());
+    packed_codes.reserve(entries.size());
+    for (size_t i = 0; i < entries.size();) {
+      size_t j = i;
+      const uint32_t first = static_cast<uint32_t>(by_code.size());
+      while (j < entries.size() && entries[j].packed == entries[i].packed) {
+        by_code.push_back(entries[j++].slot);
+      }
+      packed_codes[entries[i].packed] =
+          Range{first, static_cast<uint32_t>(j - i)};
+      i = j;
+    }
+    for (size_t i = 0; i < others.size();) {
+      size_t j = i;
+      const uint32_t first = static_cast<uint32_t>(by_code.size());
+      while (j < others.size() && others[j].first == others[i].first) {
+        by_code.push_back(others[j++].second);
+      }
+      other_codes[others[i].first] = Range{first, static_cast<uint32_t>(j - i)};
+      i = j;
+    }
+  }
+
+  size_t MemoryBytes() const {
+    auto map_bytes = [](const auto& m, size_t slot) {
+      return m.capacity() * (slot + 1);
+    };
+    return arena.bytes_reserved() + refs.capacity() * 8 +
+           by_code.capacity() * 4 +
+           map_bytes(packed_codes, sizeof(PackedUscc) + sizeof(Range)) +
+           map_bytes(ids, 16) + dead.capacity() / 8;
+  }
+};
+
+}  // namespace
+
+struct RegistryBase {
+  Table subjects;
+  Table records;
+};
+
+// The writes since the base. Empty data means deleted.
+struct RegistryDelta {
+  absl::flat_hash_map<std::string, std::string> subjects;  // id -> encoded
+  absl::flat_hash_map<std::string, std::string> records;
+  absl::flat_hash_map<std::string, std::vector<std::string>>
+      subject_ids_by_code;
+  absl::flat_hash_map<std::string, std::vector<std::string>> record_ids_by_code;
+  int64_t subject_adjust = 0;  // live subjects relative to the base
+  int64_t record_adjust = 0;
+
+  size_t size() const { return subjects.size() + records.size(); }
+};
+
+}  // namespace internal
+
+using internal::PeekIdAndCode;
+using internal::RegistryBase;
+using internal::RegistryDelta;
+
+namespace {
+
+// Walks one document kind of a snapshot: the base's slots for a code, then the
+// delta's ids.
+template <typename Fn>
+void ForCode(const internal::Table& table,
+             const absl::flat_hash_map<std::string, std::string>& delta_docs,
+             const absl::flat_hash_map<std::string, std::vector<std::string>>&
+                 delta_by_code,
+             std::string_view code, Fn fn) {
+  const internal::Range range = table.FindCode(code);
+  for (uint32_t i = 0; i < range.count; ++i) {
+    const std::string_view data = table.Data(table.by_code[range.first + i]);
+    if (!delta_docs.empty()) {
+      auto peek = PeekIdAndCode(data);
+      if (peek.ok() && delta_docs.contains(std::string(peek->id)))
+        continue;  // overridden
+    }
+    fn(data);
+  }
+  if (delta_by_code.empty()) return;
+  auto it = delta_by_code.find(std::string(code));
+  if (it == delta_by_code.end()) return;
+  for (const std::string& id : it->second) {
+    auto d = delta_docs.find(id);
+    if (d != delta_docs.end() && !d->second.empty())
+      fn(std::string_view(d->second));
+  }
+}
+
+std::optional<std::string_view> DataById(
+    const internal::Table& table,
+    const absl::flat_hash_map<std::string, std::string>& delta_docs,
+    std::string_view id) {
+  if (!delta_docs.empty()) {
+    auto d = delta_docs.find(std::string(id));
+    if (d != delta_docs.end()) {
+      if (d->second.empty()) return std::nullopt;
+      return std::string_view(d->second);
+    }
+  }
+  if (auto slot = table.FindId(id)) return table.Data(*slot);
+  return std::nullopt;
+}
+
+template <typename Fn>
+void ForAll(const internal::Table& table,
+            const absl::flat_hash_map<std::string, std::string>& delta_docs,
+            Fn fn) {
+  for (uint32_t slot = 0; slot < table.refs.size(); ++slot) {
+    if (table.dead[slot]) continue;
+    const std::string_view data = table.Data(slot);
+    if (!delta_docs.empty()) {
+      auto peek = PeekIdAndCode(data);
+      if (peek.ok() && delta_docs.contains(std::string(peek->id))) continue;
+    }
+    fn(data);
+  }
+  // Delta in id order, so that iteration is deterministic.
+  std::vector<const std::pair<const std::string, std::string>*> rest;
+  for (const auto& kv : delta_docs) {
+    if (!kv.second.empty()) rest.push_back(&kv);
+  }
+  std::sort(rest.begin(), rest.end(),
+            [](auto* a, auto* b) { return a->first < b->first; });
+  for (auto* kv : rest) fn(std::string_view(kv->second));
+}
+
+}  // namespace
+
+Registry::Registry(std::shared_ptr<const RegistryBase> base,
+                   std::shared_ptr<const RegistryDelta> delta, uint64_t version)
+    : base_(std::move(base)), delta_(std::move(delta)), version_(version) {}
+
+size_t Registry::subject_count() const {
+  return static_cast<size_t>(static_cast<int64_t>(base_->subjects.live) +
+                             delta_->subject_adjust);
+}
+size_t Registry::record_count() const {
+  return static_cast<size_t>(static_cast<int64_t>(base_->records.live) +
+                             delta_->record_adjust);
+}
+size_t Registry::delta_size() const { return delta_->size(); }
+size_t Registry::base_memory_bytes() const {
+  return base_->subjects.MemoryBytes() + base_->records.MemoryBytes();
+}
+
+size_t Registry::CountByCode(std::string_view code) const {
+  if (delta_->size() == 0) return base_->subjects.FindCode(code).count;
+  size_t n = 0;
+  ForCode(base_->subjects, delta_->subjects, delta_->subject_ids_by_code, code,
+          [&](std::string_view) { ++n; });
+  return n;
+}
+
+std::vector<Subject> Registry::SubjectsByCode(std::string_view code) const {
+  std::vector<Subject> out;
+  ForCode(base_->subjects, delta_->subjects, delta_->subject_ids_by_code, code,
+          [&](std::string_view data) {
+            if (auto s = internal::DecodeSubject(data); s.ok())
+              out.push_back(*std::move(s));
+          });
+  return out;
+}
+
+std::vector<Record> Registry::RecordsByCode(std::string_view code) const {
+  std::vector<Record> out;
+  ForCode(base_->records, delta_->records, delta_->record_ids_by_code, code,
+          [&](std::string_view data) {
+            if (auto r = internal::DecodeRecord(data); r.ok())
+              out.push_back(*std::move(r));
+          });
+  return out;
+}
+
+std::optional<std::string_view> Registry::SubjectDataById(
+    std::string_view id) const {
+  return DataById(base_->subjects, delta_->subjects, id);
+}
+std::optional<std::string_view> Registry::RecordDataById(
+    std::string_view id) const {
+  return DataById(base_->records, delta_->records, id);
+}
+
+std::optional<Subject> Registry::SubjectById(std::string_view id) const {
+  auto data = SubjectDataById(id);
+  if (!data) return std::nullopt;
+  auto s = internal::DecodeSubject(*data);
+  if (!s.ok()) return std::nullopt;
+  return *std::move(s);
+}
+
+std::optional<Record> Registry::RecordById(std::string_view id) const {
+  auto data = RecordDataById(id);
+  if (!data) return std::nullopt;
+  auto r = internal::DecodeRecord(*data);
+  if (!r.ok()) return std::nullopt;
+  return *std::move(r);
+}
+
+void Registry::ForEachSubject(
+    const std::function<void(const Subject&)>& fn) const {
+  ForAll(base_->subjects, delta_->subjects, [&](std::string_view data) {
+    if (auto s = internal::DecodeSubject(data); s.ok()) fn(*s);
+  });
+}
+
+void Registry::ForEachRecord(
+    const std::function<void(const Record&)>& fn) const {
+  ForAll(base_->records, delta_->records, [&](std::string_view data) {
+    if (auto r = internal::DecodeRecord(data); r.ok()) fn(*r);
+  });
+}
+
+RegistryBuilder::RegistryBuilder() : base_(std::make_unique<RegistryBase>()) {}
+RegistryBuilder::~RegistryBuilder() = default;
+
+absl::Status RegistryBuilder::AddEncoded(std::string_view data) {
+  auto peek = PeekIdAndCode(data);
+  if (!peek.ok()) return peek.status();
+  (peek->tag == 'S' ? base_->subjects : base_->records).Add(data, peek->id);
+  return absl::OkStatus();
+}
+
+absl::Status RegistryBuilder::AddSubject(const Subject& subject) {
+  std::string data;
+  internal::EncodeSubject(subject, &data);
+  return AddEncoded(data);
+}
+
+absl::Status RegistryBuilder::AddRecord(const Record& record) {
+  std::string data;
+  internal::EncodeRecord(record, &data);
+  return AddEncoded(data);
+}
+
+std::shared_ptr<const Registry> RegistryBuilder::Finish(uint64_t version) {
+  base_->subjects.IndexCodes();
+  base_->records.IndexCodes();
+  std::shared_ptr<const RegistryBase> base(std::move(base_));
+  base_ = std::make_unique<RegistryBase>();
+  return std::make_shared<Registry>(std::move(base),
+                                    std::make_shared<RegistryDelta>(), version);
+}
+
+absl::StatusOr<std::unique_ptr<RegistryHolder>> RegistryHolder::Open(
+    const std::string& dir, Options options) {
+  const auto start = std::chrono::steady_clock::now();
+  auto store = XapianStore::Open(dir, XapianStore::Mode::kCreateOrOpen);
+  if (!store.ok()) return store.status();
+  RegistryBuilder builder;
+  absl::Status st = (*store)->ForEachDocument(
+      [&](std::string_view data) { return builder.AddEncoded(data); });
+  if (!st.ok()) return st;
+  std::unique_ptr<RegistryHolder> holder(new RegistryHolder());
+  holder->options_ = options;
+  holder->current_.store(builder.Finish((*store)->version()));
+  {
+    absl::MutexLock lock(&holder->mu_);
+    holder->store_ = *std::move(store);
+  }
+  holder->load_millis_ = std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+  return holder;
+}
+
+void RegistryHolder::Publish(std::shared_ptr<const Registry> next) {
+  current_.store(std::move(next));
+}
+
+namespace {
+
+// Moves `id` from the code list it was under to `new_code`'s list in the
+// delta's code index.
+void Reindex(
+    absl::flat_hash_map<std::string, std::vector<std::string>>& by_code,
+    const std::string& id, std::optional<std::string_view> old_code,
+    std::optional<std::string_view> new_code) {
+  if (old_code && (!new_code || *old_code != *new_code)) {
+    auto it = by_code.find(std::string(*old_code));
+    if (it != by_code.end()) {
+      auto& ids = it->second;
+      ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+      if (ids.empty()) by_code.erase(it);
+    }
+  }
+  if (new_code) {
+    auto& ids = by_code[std::string(*new_code)];
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+}
+
+std::optional<std::string_view> CodeOf(std::optional<std::string_view> data) {
+  if (!data) return std::nullopt;
+  auto peek = PeekIdAndCode(*data);
+  if (!peek.ok()) return std::nullopt;
+  return peek->code;
+}
+
+}  // namespace
+
+absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& batch) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<const Registry> cur = current_.load();
+  ApplySummary summary;
+  summary.version = cur->version();
+
+  // Decide what really changes; identical content is a repeat and costs no
+  // write.
+  WriteBatch effective;
+  std::vector<std::pair<std::string, std::string>>
+      subject_changes;  // id -> encoded or ""
+  std::vector<std::pair<std::string, std::string>> record_changes;
+  absl::flat_hash_map<std::string, size_t> seen_subjects,
+      seen_records;  // id -> change index
+
+  for (const Subject& s : batch.upsert_subjects) {
+    std::string data;
+    internal::EncodeSubject(s, &data);
+    auto seen = seen_subjects.find(s.id);
+    std::optional<std::string_view> existing =
+        seen != seen_subjects.end() ? std::optional<std::string_view>(
+                                          subject_changes[seen->second].second)
+                                    : cur->SubjectDataById(s.id);
+    if (existing && *existing == data) {
+      ++summary.subjects_repeated;
+      continue;
+    }
+    if (existing && !existing->empty()) {
+      ++summary.subjects_replaced;
+    } else {
+      ++summary.subjects_new;
+    }
+    effective.upsert_subjects.push_back(s);
+    seen_subjects[s.id] = subject_changes.size();
+    subject_changes.emplace_back(s.id, std::move(data));
+  }
+  for (const std::string& id : batch.delete_subjects) {
+    if (!cur->SubjectDataById(id) && !seen_subjects.contains(id)) {
+      ++summary.subjects_missing;
+      continue;
+    }
+    ++summary.subjects_deleted;
+    effective.delete_subjects.push_back(id);
+    seen_subjects[id] = subject_changes.size();
+    subject_changes.emplace_back(id, std::string());
+  }
+  for (const Record& r : batch.put_records) {
+    std::string data;
+    internal::EncodeRecord(r, &data);
+    auto seen = seen_records.find(r.id);
+    std::optional<std::string_view> existing =
+        seen != seen_records.end() ? std::optional<std::string_view>(
+                                         record_changes[seen->second].second)
+                                   : cur->RecordDataById(r.id);
+    if (existing && *existing == data) {
+      ++summary.records_repeated;
+      continue;
+    }
+    if (existing && !existing->empty()) {
+      ++summary.records_replaced;
+    } else {
+      ++summary.records_new;
+    }
+    effective.put_records.push_back(r);
+    seen_records[r.id] = record_changes.size();
+    record_changes.emplace_back(r.id, std::move(data));
+  }
+  for (const std::string& id : batch.delete_records) {
+    if (!cur->RecordDataById(id) && !seen_records.contains(id)) {
+      ++summary.records_missing;
+      continue;
+    }
+    ++summary.records_deleted;
+    effective.delete_records.push_back(id);
+    seen_records[id] = record_changes.size();
+    record_changes.emplace_back(id, std::string());
+  }
+  if (effective.empty()) return summary;
+
+  // Durable first: nothing is published unless the commit succeeded.
+  absl::StatusOr<uint64_t> version = store_->Apply(effective);
+  if (!version.ok()) return version.status();
+  summary.version = *version;
+
+  // New delta = old delta + changes, applied in batch order.
+  auto delta = std::make_shared<RegistryDelta>(*cur->delta_);
+  for (auto& [id, data] : subject_changes) {
+    const std::optional<std::string_view> before = cur->SubjectDataById(id);
+    auto prev_in_delta = delta->subjects.find(id);
+    const std::optional<std::string_view> old_data =
+        prev_in_delta != delta->subjects.end()
+            ? (prev_in_delta->second.empty()
+                   ? std::nullopt
+                   : std::optional<std::string_view>(prev_in_delta->second))
+            : before;
+    const bool existed = old_data.has_value();
+    const bool exists = !data.empty();
+    std::string old_code(CodeOf(old_data).value_or(""));
+    std::optional<std::string_view> new_code =
+        exists ? CodeOf(std::string_view(data)) : std::nullopt;
+    Reindex(delta->subject_ids_by_code, id,
+            existed ? std::optional<std::string_view>(old_code) : std::nullopt,
+            new_code);
+    delta->subject_adjust += (exists ? 1 : 0) - (existed ? 1 : 0);
+    delta->subjects[id] = std::move(data);
+  }
+  for (auto& [id, data] : record_changes) {
+    const std::optional<std::string_view> before = cur->RecordDataById(id);
+    auto prev_in_delta = delta->records.find(id);
+    const std::optional<std::string_view> old_data =
+        prev_in_delta != delta->records.end()
+            ? (prev_in_delta->second.empty()
+                   ? std::nullopt
+                   : std::optional<std::string_view>(prev_in_delta->second))
+            : before;
+    const bool existed = old_data.has_value();
+    const bool exists = !data.empty();
+    std::string old_code(CodeOf(old_data).value_or(""));
+    std::optional<std::string_view> new_code =
+        exists ? CodeOf(std::string_view(data)) : std::nullopt;
+    Reindex(delta->record_ids_by_code, id,
+            existed ? std::optional<std::string_view>(old_code) : std::nullopt,
+            new_code);
+    delta->record_adjust += (exists ? 1 : 0) - (existed ? 1 : 0);
+    delta->records[id] = std::move(data);
+  }
+
+  std::shared_ptr<const Registry> next =
+      std::make_shared<Registry>(cur->base_, std::move(delta), *version);
+  if (next->delta_size() >= options_.fold_threshold) {
+    // Fold: a new base from the snapshot's live documents. Readers keep using
+    // the old snapshots meanwhile; only this writer waits
+    // (docs/architecture.md).
+    RegistryBuilder builder;
+    ForAll(
+        next->base_->subjects, next->delta_->subjects,
+        [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
+    ForAll(
+        next->base_->records, next->delta_->records,
+        [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
+    next = builder.Finish(*version);
+  }
+  Publish(std::move(next));
+  return summary;
+}
+
+}  // namespace creditd

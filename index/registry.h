@@ -1,0 +1,169 @@
+// The in-memory registry: every subject and credit record, looked up by code or
+// id.
+//
+// A Registry is an immutable snapshot: any number of threads may read it
+// without a lock, and it stays valid (and unchanged) for as long as a reader
+// holds its shared_ptr. It is two layers:
+//   - a base: subjects and records encoded (index/internal/encoding.h) in
+//   arenas, sorted by
+//     code, with flat hash maps from the packed code to a slot range and from
+//     an id hash to a slot. Built once (start-up, or a fold) and never
+//     modified.
+//   - a delta: the writes since the base, by id. Small; each write batch
+//   publishes a new
+//     snapshot sharing the base and holding a copy of the delta plus the batch,
+//     so a batch costs O(delta), not O(registry). When the delta grows past a
+//     bound, the writer folds it into a new base (docs/architecture.md).
+// RegistryHolder publishes snapshots: readers call Current(); one writer calls
+// Apply().
+#ifndef CREDITD_INDEX_REGISTRY_H_
+#define CREDITD_INDEX_REGISTRY_H_
+
+#include "index/subject.h"
+#include "index/xapian_store.h"
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace creditd {
+
+namespace internal {
+struct RegistryBase;
+struct RegistryDelta;
+}  // namespace internal
+
+class Registry {
+ public:
+  Registry(std::shared_ptr<const internal::RegistryBase> base,
+           std::shared_ptr<const internal::RegistryDelta> delta,
+           uint64_t version);
+
+  // The store's data version this snapshot reflects (bumped by every committed
+  // batch).
+  uint64_t version() const { return version_; }
+  size_t subject_count() const;
+  size_t record_count() const;
+
+  // Number of subjects carrying `code` (canonical form): hash lookups only, no
+  // decoding. 0 unknown, 1 the usual case, 2+ a duplicated code (重码).
+  size_t CountByCode(std::string_view code) const;
+  // Every subject carrying `code`, in a stable order (base by slot, then delta
+  // by id).
+  std::vector<Subject> SubjectsByCode(std::string_view code) const;
+  std::optional<Subject> SubjectById(std::string_view id) const;
+  // Every record naming `code`, whether or not a subject carries it.
+  std::vector<Record> RecordsByCode(std::string_view code) const;
+  std::optional<Record> RecordById(std::string_view id) const;
+
+  // Encoded forms, for the writer's repeat detection without a decode.
+  std::optional<std::string_view> SubjectDataById(std::string_view id) const;
+  std::optional<std::string_view> RecordDataById(std::string_view id) const;
+
+  // Calls fn for every live subject / record (base minus overridden, then
+  // delta).
+  void ForEachSubject(const std::function<void(const Subject&)>& fn) const;
+  void ForEachRecord(const std::function<void(const Record&)>& fn) const;
+
+  size_t delta_size() const;
+  // Bytes held by the base's arenas and maps (approximate), for stats and
+  // benches.
+  size_t base_memory_bytes() const;
+
+ private:
+  friend class RegistryHolder;
+  std::shared_ptr<const internal::RegistryBase> base_;
+  std::shared_ptr<const internal::RegistryDelta> delta_;
+  uint64_t version_;
+};
+
+// Builds a base from encoded documents (start-up from Xapian, folds, benches).
+// Not thread-safe; use from one thread, then Finish() once.
+class RegistryBuilder {
+ public:
+  RegistryBuilder();
+  ~RegistryBuilder();
+  // Adds one encoded subject or record (index/internal/encoding.h). DataLoss if
+  // malformed.
+  absl::Status AddEncoded(std::string_view data);
+  absl::Status AddSubject(const Subject& subject);
+  absl::Status AddRecord(const Record& record);
+  std::shared_ptr<const Registry> Finish(uint64_t version);
+
+ private:
+  std::unique_ptr<internal::RegistryBase> base_;
+};
+
+// What Apply did with each write of a batch.
+struct ApplySummary {
+  uint64_t version = 0;  // data version after the batch
+  size_t subjects_new = 0;
+  size_t subjects_replaced = 0;  // same id, different content
+  size_t subjects_repeated =
+      0;  // same id, identical content (重复报送): nothing written
+  size_t subjects_deleted = 0;
+  size_t subjects_missing = 0;  // delete of an id that is not there
+  size_t records_new = 0;
+  size_t records_replaced = 0;
+  size_t records_repeated = 0;
+  size_t records_deleted = 0;
+  size_t records_missing = 0;
+};
+
+// Owns the store and publishes snapshots.
+//
+// Thread safety: Current() is lock-free for readers (an atomic shared_ptr
+// load). Apply() may be called from any thread; calls are serialised by a
+// mutex, and each one is durable (Xapian commit) before it publishes and
+// returns.
+class RegistryHolder {
+ public:
+  struct Options {
+    // Fold the delta into a new base when it holds this many entries.
+    size_t fold_threshold = 100000;
+  };
+
+  // Opens the store in `dir` (creating it if absent) and builds the registry
+  // from it.
+  static absl::StatusOr<std::unique_ptr<RegistryHolder>> Open(
+      const std::string& dir, Options options);
+  static absl::StatusOr<std::unique_ptr<RegistryHolder>> Open(
+      const std::string& dir) {
+    return Open(dir, Options());
+  }
+
+  std::shared_ptr<const Registry> Current() const { return current_.load(); }
+
+  // Writes the batch: repeats (identical content) are skipped; the rest is
+  // committed to Xapian and then published in one snapshot. On error nothing is
+  // visible and nothing is durable.
+  absl::StatusOr<ApplySummary> Apply(const WriteBatch& batch);
+
+  XapianStore& store() { return *store_; }
+  // Milliseconds the start-up load took, and how many documents it read.
+  double load_millis() const { return load_millis_; }
+
+ private:
+  RegistryHolder() = default;
+  void Publish(std::shared_ptr<const Registry> next);
+
+  Options options_;
+  mutable absl::Mutex mu_;
+  std::unique_ptr<XapianStore> store_ ABSL_GUARDED_BY(mu_);
+  std::atomic<std::shared_ptr<const Registry>> current_;
+  double load_millis_ = 0;
+};
+
+}  // namespace creditd
+
+#endif  // CREDITD_INDEX_REGISTRY_H_

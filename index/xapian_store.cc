@@ -1,0 +1,211 @@
+#include "index/xapian_store.h"
+
+#include "index/internal/encoding.h"
+
+#include "absl/strings/str_format.h"
+#include <xapian.h>
+
+#include <charconv>
+
+namespace creditd {
+namespace {
+
+constexpr char kVersionKey[] = "creditd.version";
+// Xapian's term length limit is 245 bytes; ids and codes are bounded far below
+// by ingest.
+constexpr size_t kMaxTermBytes = 240;
+
+std::string Term(std::string_view prefix, std::string_view value) {
+  std::string t(prefix);
+  t.append(value.substr(0, kMaxTermBytes - prefix.size()));
+  return t;
+}
+
+std::string SubjectKey(std::string_view id) { return Term("Qs:", id); }
+std::string RecordKey(std::string_view id) { return Term("Qr:", id); }
+
+// Converts a Xapian exception into a Status, naming the operation.
+absl::Status FromXapian(const Xapian::Error& e, std::string_view what) {
+  const std::string msg =
+      absl::StrFormat("xapian %s: %s: %s", what, e.get_type(), e.get_msg());
+  const std::string type = e.get_type();
+  if (type == "DatabaseLockError") return absl::UnavailableError(msg);
+  if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
+    return absl::NotFoundError(msg);
+  }
+  if (type == "DatabaseCorruptError") return absl::DataLossError(msg);
+  if (msg.find("No space left") != std::string::npos ||
+      msg.find("ENOSPC") != std::string::npos) {
+    return absl::ResourceExhaustedError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+uint64_t ParseVersion(const std::string& s) {
+  uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+}  // namespace
+
+struct XapianStore::Impl {
+  std::unique_ptr<Xapian::Database>
+      db;  // the reader view (== writer when writable)
+  Xapian::WritableDatabase* writer = nullptr;
+};
+
+XapianStore::XapianStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+XapianStore::~XapianStore() {
+  try {
+    if (impl_ && impl_->writer) impl_->writer->close();
+  } catch (const Xapian::Error&) {
+    // Nothing uncommitted is lost: every Apply commits before returning.
+  }
+}
+
+absl::StatusOr<std::unique_ptr<XapianStore>> XapianStore::Open(
+    const std::string& dir, Mode mode) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    if (mode == Mode::kCreateOrOpen) {
+      auto w = std::make_unique<Xapian::WritableDatabase>(
+          dir, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+      impl->writer = w.get();
+      impl->db = std::move(w);
+    } else {
+      impl->db = std::make_unique<Xapian::Database>(dir);
+    }
+    std::unique_ptr<XapianStore> store(new XapianStore(std::move(impl)));
+    store->version_ = ParseVersion(store->impl_->db->get_metadata(kVersionKey));
+    return store;
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, absl::StrFormat("open %s", dir));
+  }
+}
+
+absl::Status XapianStore::Reopen() {
+  if (impl_->writer != nullptr) return absl::OkStatus();
+  try {
+    impl_->db->reopen();
+    version_ = ParseVersion(impl_->db->get_metadata(kVersionKey));
+    return absl::OkStatus();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "reopen");
+  }
+}
+
+uint64_t XapianStore::document_count() const {
+  try {
+    return impl_->db->get_doccount();
+  } catch (const Xapian::Error&) {
+    return 0;
+  }
+}
+
+absl::StatusOr<uint64_t> XapianStore::Apply(const WriteBatch& batch) {
+  if (impl_->writer == nullptr)
+    return absl::FailedPreconditionError("store opened read-only");
+  Xapian::WritableDatabase& db = *impl_->writer;
+  bool in_transaction = false;
+  try {
+    db.begin_transaction(/*flushed=*/true);
+    in_transaction = true;
+    std::string data;
+    std::vector<std::string> terms;
+    for (const Subject& s : batch.upsert_subjects) {
+      Xapian::Document doc;
+      data.clear();
+      internal::EncodeSubject(s, &data);
+      doc.set_data(data);
+      const std::string key = SubjectKey(s.id);
+      doc.add_boolean_term(key);
+      doc.add_boolean_term(Term("C", s.code));
+      if (!s.region.empty()) doc.add_boolean_term(Term("G", s.region));
+      doc.add_boolean_term(Term("K", SubjectKindName(KindOfCode(s.code))));
+      if (term_fn_) {
+        terms.clear();
+        term_fn_(s.name, &terms);
+        for (const std::string& f : s.former_names) term_fn_(f, &terms);
+        for (const std::string& t : terms) doc.add_boolean_term(Term("N", t));
+      }
+      db.replace_document(key, doc);
+    }
+    for (const std::string& id : batch.delete_subjects)
+      db.delete_document(SubjectKey(id));
+    for (const Record& r : batch.put_records) {
+      Xapian::Document doc;
+      data.clear();
+      internal::EncodeRecord(r, &data);
+      doc.set_data(data);
+      const std::string key = RecordKey(r.id);
+      doc.add_boolean_term(key);
+      doc.add_boolean_term(Term("C", r.code));
+      doc.add_boolean_term(Term("L", r.list));
+      db.replace_document(key, doc);
+    }
+    for (const std::string& id : batch.delete_records)
+      db.delete_document(RecordKey(id));
+    const uint64_t next = version_ + 1;
+    db.set_metadata(kVersionKey, std::to_string(next));
+    db.commit_transaction();
+    in_transaction = false;
+    version_ = next;
+    return next;
+  } catch (const Xapian::Error& e) {
+    absl::Status st = FromXapian(e, "commit");
+    if (in_transaction) {
+      try {
+        db.cancel_transaction();
+      } catch (const Xapian::Error&) {
+        // The transaction is gone either way; the database stays at its last
+        // commit.
+      }
+    }
+    return st;
+  }
+}
+
+namespace {
+
+absl::StatusOr<std::optional<std::string>> GetByKey(Xapian::Database& db,
+                                                    const std::string& key) {
+  try {
+    Xapian::PostingIterator it = db.postlist_begin(key);
+    if (it == db.postlist_end(key)) return std::optional<std::string>();
+    return std::optional<std::string>(db.get_document(*it).get_data());
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "get");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<std::string>> XapianStore::GetSubjectData(
+    std::string_view id) {
+  return GetByKey(*impl_->db, SubjectKey(id));
+}
+
+absl::StatusOr<std::optional<std::string>> XapianStore::GetRecordData(
+    std::string_view id) {
+  return GetByKey(*impl_->db, RecordKey(id));
+}
+
+absl::Status XapianStore::ForEachDocument(
+    const std::function<absl::Status(std::string_view data)>& fn) {
+  try {
+    Xapian::Database& db = *impl_->db;
+    for (Xapian::PostingIterator it = db.postlist_begin("");
+         it != db.postlist_end(""); ++it) {
+      const std::string data =
+          db.get_document(*it, Xapian::DOC_ASSUME_VALID).get_data();
+      if (absl::Status st = fn(data); !st.ok()) return st;
+    }
+    return absl::OkStatus();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "scan");
+  }
+}
+
+}  // namespace creditd

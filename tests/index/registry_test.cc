@@ -1,0 +1,180 @@
+#include "index/registry.h"
+
+#include "tests/testutil.h"
+
+#include "gtest/gtest.h"
+
+#include <atomic>
+#include <thread>
+
+namespace creditd {
+namespace {
+
+Subject MakeSubject(std::string id, std::string code, std::string name) {
+  Subject s;
+  s.id = std::move(id);
+  s.code = std::move(code);
+  s.name = std::move(name);
+  s.region = s.code.size() >= 8 ? s.code.substr(2, 6) : "";
+  return s;
+}
+
+Record MakeRecord(std::string id, std::string code, std::string list) {
+  Record r;
+  r.id = std::move(id);
+  r.code = std::move(code);
+  r.list = std::move(list);
+  return r;
+}
+
+constexpr char kA[] = "91350100M000100Y43";
+constexpr char kB[] = "914403001922038216";
+
+TEST(RegistryBuilderTest, LookupsByCodeAndId) {
+  RegistryBuilder b;
+  ASSERT_TRUE(b.AddSubject(MakeSubject("1", kA, "甲")).ok());
+  ASSERT_TRUE(b.AddSubject(MakeSubject("2", kB, "乙")).ok());
+  ASSERT_TRUE(b.AddSubject(MakeSubject("3", kA, "丙"))
+                  .ok());  // 重码: same code, other subject
+  ASSERT_TRUE(b.AddSubject(MakeSubject("4", "91350100MO00100Y43", "丁"))
+                  .ok());  // unpackable
+  ASSERT_TRUE(b.AddRecord(MakeRecord("r1", kA, "serious_dishonesty")).ok());
+  ASSERT_TRUE(b.AddRecord(MakeRecord("r2", "91110000802100433B", "red_list"))
+                  .ok());  // orphan
+  auto reg = b.Finish(7);
+  EXPECT_EQ(reg->version(), 7u);
+  EXPECT_EQ(reg->subject_count(), 4u);
+  EXPECT_EQ(reg->record_count(), 2u);
+  EXPECT_EQ(reg->CountByCode(kA), 2u);
+  EXPECT_EQ(reg->CountByCode(kB), 1u);
+  EXPECT_EQ(reg->CountByCode("91110000802100433B"), 0u);
+  auto dup = reg->SubjectsByCode(kA);
+  ASSERT_EQ(dup.size(), 2u);
+  EXPECT_EQ(dup[0].name, "甲");
+  EXPECT_EQ(dup[1].name, "丙");
+  EXPECT_EQ(reg->SubjectsByCode("91350100MO00100Y43").at(0).id, "4");
+  EXPECT_EQ(reg->SubjectById("2")->name, "乙");
+  EXPECT_FALSE(reg->SubjectById("9").has_value());
+  EXPECT_EQ(reg->RecordsByCode("91110000802100433B").at(0).id, "r2");
+  EXPECT_EQ(reg->RecordById("r1")->list, "serious_dishonesty");
+  EXPECT_FALSE(b.AddEncoded("garbage").ok());
+}
+
+TEST(RegistryBuilderTest, SameIdTwiceKeepsTheLater) {
+  RegistryBuilder b;
+  ASSERT_TRUE(b.AddSubject(MakeSubject("1", kA, "old")).ok());
+  ASSERT_TRUE(b.AddSubject(MakeSubject("1", kB, "new")).ok());
+  auto reg = b.Finish(1);
+  EXPECT_EQ(reg->subject_count(), 1u);
+  EXPECT_EQ(reg->CountByCode(kA), 0u);
+  EXPECT_EQ(reg->SubjectsByCode(kB).at(0).name, "new");
+}
+
+class RegistryHolderTest : public ::testing::TestWithParam<size_t> {
+ protected:
+  testing::TempDir dir_;
+  std::unique_ptr<RegistryHolder> Open() {
+    RegistryHolder::Options options;
+    options.fold_threshold = GetParam();
+    auto holder = RegistryHolder::Open(dir_.path() + "/db", options);
+    EXPECT_TRUE(holder.ok()) << holder.status();
+    return holder.ok() ? *std::move(holder) : nullptr;
+  }
+};
+
+TEST_P(RegistryHolderTest,
+       ApplyCountsNewReplacedRepeatedAndPublishesAtomically) {
+  auto holder = Open();
+  ASSERT_NE(holder, nullptr);
+  auto empty = holder->Current();
+  EXPECT_EQ(empty->subject_count(), 0u);
+
+  WriteBatch first;
+  first.upsert_subjects = {MakeSubject("1", kA, "甲"),
+                           MakeSubject("2", kB, "乙")};
+  first.put_records = {MakeRecord("r1", kA, "serious_dishonesty")};
+  auto s1 = holder->Apply(first);
+  ASSERT_TRUE(s1.ok()) << s1.status();
+  EXPECT_EQ(s1->subjects_new, 2u);
+  EXPECT_EQ(s1->records_new, 1u);
+  EXPECT_EQ(s1->version, 1u);
+  EXPECT_EQ(empty->subject_count(), 0u);  // an old snapshot never changes
+
+  // The same batch again: all repeats, nothing written, version unchanged.
+  auto again = holder->Apply(first);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->subjects_repeated, 2u);
+  EXPECT_EQ(again->records_repeated, 1u);
+  EXPECT_EQ(again->version, 1u);
+
+  WriteBatch second;
+  second.upsert_subjects = {
+      MakeSubject("2", kA, "乙（改码）")};  // moves to code A: 重码
+  second.delete_subjects = {"1", "nope"};
+  Record repaired = MakeRecord("r1", kA, "serious_dishonesty");
+  repaired.repaired_on = *ParseDate("2024-01-01");
+  second.put_records = {repaired};
+  auto s2 = holder->Apply(second);
+  ASSERT_TRUE(s2.ok()) << s2.status();
+  EXPECT_EQ(s2->subjects_replaced, 1u);
+  EXPECT_EQ(s2->subjects_deleted, 1u);
+  EXPECT_EQ(s2->subjects_missing, 1u);
+  EXPECT_EQ(s2->records_replaced, 1u);
+
+  auto reg = holder->Current();
+  EXPECT_EQ(reg->version(), 2u);
+  EXPECT_EQ(reg->subject_count(), 1u);
+  EXPECT_EQ(reg->CountByCode(kB), 0u);
+  ASSERT_EQ(reg->SubjectsByCode(kA).size(), 1u);
+  EXPECT_EQ(reg->SubjectsByCode(kA)[0].name, "乙（改码）");
+  EXPECT_TRUE(reg->RecordsByCode(kA).at(0).repaired_on.has_value());
+  size_t n = 0;
+  reg->ForEachSubject([&](const Subject&) { ++n; });
+  EXPECT_EQ(n, 1u);
+
+  // Restart: the registry is rebuilt from the database, identical.
+  holder.reset();
+  auto reopened = Open();
+  ASSERT_NE(reopened, nullptr);
+  auto after = reopened->Current();
+  EXPECT_EQ(after->version(), 2u);
+  EXPECT_EQ(after->subject_count(), 1u);
+  EXPECT_EQ(after->record_count(), 1u);
+  EXPECT_EQ(after->SubjectsByCode(kA).at(0).name, "乙（改码）");
+  EXPECT_EQ(after->delta_size(), 0u);
+}
+
+TEST_P(RegistryHolderTest, ReadersNeverSeeHalfABatch) {
+  auto holder = Open();
+  ASSERT_NE(holder, nullptr);
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0};
+  // Each batch writes one subject under code A and one under code B: a reader
+  // must always see equal counts.
+  std::thread reader([&] {
+    while (!stop.load()) {
+      auto reg = holder->Current();
+      if (reg->CountByCode(kA) != reg->CountByCode(kB)) torn.fetch_add(1);
+      if (reg->subject_count() != reg->CountByCode(kA) + reg->CountByCode(kB))
+        torn.fetch_add(1);
+    }
+  });
+  for (int i = 0; i < 40; ++i) {
+    WriteBatch b;
+    b.upsert_subjects = {
+        MakeSubject("a" + std::to_string(i), kA, "甲" + std::to_string(i)),
+        MakeSubject("b" + std::to_string(i), kB, "乙" + std::to_string(i))};
+    ASSERT_TRUE(holder->Apply(b).ok());
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_EQ(holder->Current()->CountByCode(kA), 40u);
+}
+
+// 1: fold after every batch; large: never fold in the test.
+INSTANTIATE_TEST_SUITE_P(FoldThresholds, RegistryHolderTest,
+                         ::testing::Values(1, 1000000));
+
+}  // namespace
+}  // namespace creditd
