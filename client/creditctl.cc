@@ -1,6 +1,7 @@
 // creditctl: the command-line tool for operators and data teams. One subcommand
 // per job; each lives in its own client/*_command.cc and returns the process
 // exit status.
+#include "client/load_command.h"
 #include "client/validate_command.h"
 
 #include <cstdio>
@@ -14,6 +15,9 @@ constexpr char kUsage[] =
     "commands:\n"
     "  validate   validate Unified Social Credit Codes (arguments, --file, or "
     "stdin)\n"
+    "  load       load subjects and records (JSONL/CSV) into a data directory\n"
+    "  stats      counts of a data directory by kind, status, province, list "
+    "and code fault\n"
     "  help       this text\n"
     "Run 'creditctl <command> --help' for a command's options.\n";
 
@@ -26,8 +30,11 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "validate")
+  if (command == "validate") {
     return creditd::RunValidateCommand(args, stdout, stderr);
+  }
+  if (command == "load") return creditd::RunLoadCommand(args, stdout, stderr);
+  if (command == "stats") return creditd::RunStatsCommand(args, stdout, stderr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;

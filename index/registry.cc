@@ -435,6 +435,17 @@ absl::StatusOr<std::unique_ptr<RegistryHolder>> RegistryHolder::Open(
   return holder;
 }
 
+absl::StatusOr<std::shared_ptr<const Registry>> LoadRegistryReadOnly(
+    const std::string& dir) {
+  auto store = XapianStore::Open(dir, XapianStore::Mode::kReadOnly);
+  if (!store.ok()) return store.status();
+  RegistryBuilder builder;
+  absl::Status st = (*store)->ForEachDocument(
+      [&](std::string_view data) { return builder.AddEncoded(data); });
+  if (!st.ok()) return st;
+  return builder.Finish((*store)->version());
+}
+
 void RegistryHolder::Publish(std::shared_ptr<const Registry> next) {
   current_.store(std::move(next));
 }
@@ -470,7 +481,24 @@ std::optional<std::string_view> CodeOf(std::optional<std::string_view> data) {
 
 }  // namespace
 
-absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& batch) {
+absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& input) {
+  // The holder knows what is stored, so it decides insert vs replace itself:
+  // inserts given by the caller are treated as upserts.
+  WriteBatch merged;
+  const WriteBatch* batch_ptr = &input;
+  if (!input.insert_subjects.empty() || !input.insert_records.empty()) {
+    merged = input;
+    merged.upsert_subjects.insert(merged.upsert_subjects.end(),
+                                  input.insert_subjects.begin(),
+                                  input.insert_subjects.end());
+    merged.put_records.insert(merged.put_records.end(),
+                              input.insert_records.begin(),
+                              input.insert_records.end());
+    merged.insert_subjects.clear();
+    merged.insert_records.clear();
+    batch_ptr = &merged;
+  }
+  const WriteBatch& batch = *batch_ptr;
   absl::MutexLock lock(&mu_);
   std::shared_ptr<const Registry> cur = current_.load();
   ApplySummary summary;
@@ -493,7 +521,8 @@ absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& batch) {
         seen != seen_subjects.end() ? std::optional<std::string_view>(
                                           subject_changes[seen->second].second)
                                     : cur->SubjectDataById(s.id);
-    if (existing && *existing == data) {
+    if (existing &&
+        internal::ContentOf(*existing) == internal::ContentOf(data)) {
       ++summary.subjects_repeated;
       continue;
     }
@@ -524,7 +553,8 @@ absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& batch) {
         seen != seen_records.end() ? std::optional<std::string_view>(
                                          record_changes[seen->second].second)
                                    : cur->RecordDataById(r.id);
-    if (existing && *existing == data) {
+    if (existing &&
+        internal::ContentOf(*existing) == internal::ContentOf(data)) {
       ++summary.records_repeated;
       continue;
     }

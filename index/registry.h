@@ -104,6 +104,11 @@ class RegistryBuilder {
   std::unique_ptr<internal::RegistryBase> base_;
 };
 
+// Builds a snapshot of the database in `dir` without taking the writer's lock
+// (tools that only read: creditctl stats, dups). Errors as XapianStore::Open.
+absl::StatusOr<std::shared_ptr<const Registry>> LoadRegistryReadOnly(
+    const std::string& dir);
+
 // What Apply did with each write of a batch.
 struct ApplySummary {
   uint64_t version = 0;  // data version after the batch

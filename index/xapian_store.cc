@@ -11,6 +11,10 @@ namespace creditd {
 namespace {
 
 constexpr char kVersionKey[] = "creditd.version";
+// The encoded document lives in a value slot rather than the document data:
+// glass zlib-compresses document data item by item, which cost a third of the
+// load time, and a value stream scans in docid order at start-up.
+constexpr Xapian::valueno kDataSlot = 0;
 // Xapian's term length limit is 245 bytes; ids and codes are bounded far below
 // by ingest.
 constexpr size_t kMaxTermBytes = 240;
@@ -114,13 +118,12 @@ absl::StatusOr<uint64_t> XapianStore::Apply(const WriteBatch& batch) {
     in_transaction = true;
     std::string data;
     std::vector<std::string> terms;
-    for (const Subject& s : batch.upsert_subjects) {
+    auto subject_doc = [&](const Subject& s) {
       Xapian::Document doc;
       data.clear();
       internal::EncodeSubject(s, &data);
-      doc.set_data(data);
-      const std::string key = SubjectKey(s.id);
-      doc.add_boolean_term(key);
+      doc.add_value(kDataSlot, data);
+      doc.add_boolean_term(SubjectKey(s.id));
       doc.add_boolean_term(Term("C", s.code));
       if (!s.region.empty()) doc.add_boolean_term(Term("G", s.region));
       doc.add_boolean_term(Term("K", SubjectKindName(KindOfCode(s.code))));
@@ -130,21 +133,29 @@ absl::StatusOr<uint64_t> XapianStore::Apply(const WriteBatch& batch) {
         for (const std::string& f : s.former_names) term_fn_(f, &terms);
         for (const std::string& t : terms) doc.add_boolean_term(Term("N", t));
       }
-      db.replace_document(key, doc);
-    }
-    for (const std::string& id : batch.delete_subjects)
-      db.delete_document(SubjectKey(id));
-    for (const Record& r : batch.put_records) {
+      return doc;
+    };
+    auto record_doc = [&](const Record& r) {
       Xapian::Document doc;
       data.clear();
       internal::EncodeRecord(r, &data);
-      doc.set_data(data);
-      const std::string key = RecordKey(r.id);
-      doc.add_boolean_term(key);
+      doc.add_value(kDataSlot, data);
+      doc.add_boolean_term(RecordKey(r.id));
       doc.add_boolean_term(Term("C", r.code));
       doc.add_boolean_term(Term("L", r.list));
-      db.replace_document(key, doc);
+      return doc;
+    };
+    for (const Subject& s : batch.upsert_subjects) {
+      db.replace_document(SubjectKey(s.id), subject_doc(s));
     }
+    for (const Subject& s : batch.insert_subjects)
+      db.add_document(subject_doc(s));
+    for (const std::string& id : batch.delete_subjects)
+      db.delete_document(SubjectKey(id));
+    for (const Record& r : batch.put_records) {
+      db.replace_document(RecordKey(r.id), record_doc(r));
+    }
+    for (const Record& r : batch.insert_records) db.add_document(record_doc(r));
     for (const std::string& id : batch.delete_records)
       db.delete_document(RecordKey(id));
     const uint64_t next = version_ + 1;
@@ -174,7 +185,8 @@ absl::StatusOr<std::optional<std::string>> GetByKey(Xapian::Database& db,
   try {
     Xapian::PostingIterator it = db.postlist_begin(key);
     if (it == db.postlist_end(key)) return std::optional<std::string>();
-    return std::optional<std::string>(db.get_document(*it).get_data());
+    return std::optional<std::string>(
+        db.get_document(*it).get_value(kDataSlot));
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "get");
   }
@@ -196,10 +208,11 @@ absl::Status XapianStore::ForEachDocument(
     const std::function<absl::Status(std::string_view data)>& fn) {
   try {
     Xapian::Database& db = *impl_->db;
-    for (Xapian::PostingIterator it = db.postlist_begin("");
-         it != db.postlist_end(""); ++it) {
-      const std::string data =
-          db.get_document(*it, Xapian::DOC_ASSUME_VALID).get_data();
+    // The value stream reads the slot in docid order in large chunks: far
+    // faster than fetching each document.
+    for (Xapian::ValueIterator it = db.valuestream_begin(kDataSlot);
+         it != db.valuestream_end(kDataSlot); ++it) {
+      const std::string data = *it;
       if (absl::Status st = fn(data); !st.ok()) return st;
     }
     return absl::OkStatus();

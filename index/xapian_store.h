@@ -36,17 +36,24 @@ namespace creditd {
 // A set of writes applied atomically.
 struct WriteBatch {
   std::vector<Subject> upsert_subjects;
+  // Subjects and records whose ids the caller knows are not stored (bulk
+  // loads): written without the unique-term lookup that an upsert needs. Wrong
+  // use duplicates documents.
+  std::vector<Subject> insert_subjects;
+  std::vector<Record> insert_records;
   std::vector<std::string> delete_subjects;  // subject ids
   std::vector<Record> put_records;
   std::vector<std::string> delete_records;  // record ids
 
   bool empty() const {
-    return upsert_subjects.empty() && delete_subjects.empty() &&
-           put_records.empty() && delete_records.empty();
+    return upsert_subjects.empty() && insert_subjects.empty() &&
+           delete_subjects.empty() && put_records.empty() &&
+           insert_records.empty() && delete_records.empty();
   }
   size_t size() const {
-    return upsert_subjects.size() + delete_subjects.size() +
-           put_records.size() + delete_records.size();
+    return upsert_subjects.size() + insert_subjects.size() +
+           delete_subjects.size() + put_records.size() + insert_records.size() +
+           delete_records.size();
   }
 };
 

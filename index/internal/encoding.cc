@@ -32,6 +32,7 @@ class Reader {
       : p_(data.data()), end_(data.data() + data.size()) {}
   bool ok() const { return ok_; }
   bool done() const { return p_ == end_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 
   uint64_t Varint() {
     uint64_t v = 0;
@@ -94,6 +95,7 @@ absl::Status CheckHeader(Reader& r, char want) {
 void EncodeSubject(const Subject& s, std::string* out) {
   out->push_back(static_cast<char>(kEncodingVersion));
   out->push_back('S');
+  PutString(s.source, out);
   PutString(s.id, out);
   PutString(s.code, out);
   PutString(s.name, out);
@@ -105,12 +107,12 @@ void EncodeSubject(const Subject& s, std::string* out) {
   PutDate(s.registered_on, out);
   PutString(s.org_code, out);
   PutString(s.reg_no, out);
-  PutString(s.source, out);
 }
 
 void EncodeRecord(const Record& r, std::string* out) {
   out->push_back(static_cast<char>(kEncodingVersion));
   out->push_back('R');
+  PutString(r.source, out);
   PutString(r.id, out);
   PutString(r.code, out);
   PutString(r.list, out);
@@ -124,13 +126,13 @@ void EncodeRecord(const Record& r, std::string* out) {
   PutDate(r.valid_until, out);
   PutDate(r.repaired_on, out);
   out->push_back(static_cast<char>(r.disputed ? 1 : 0));
-  PutString(r.source, out);
 }
 
 absl::StatusOr<Subject> DecodeSubject(std::string_view data) {
   Reader r(data);
   if (absl::Status st = CheckHeader(r, 'S'); !st.ok()) return st;
   Subject s;
+  s.source = r.String();
   s.id = r.String();
   s.code = r.String();
   s.name = r.String();
@@ -150,7 +152,6 @@ absl::StatusOr<Subject> DecodeSubject(std::string_view data) {
   s.registered_on = r.ReadDate();
   s.org_code = r.String();
   s.reg_no = r.String();
-  s.source = r.String();
   if (!r.ok() || !r.done())
     return absl::DataLossError("encoding: malformed subject");
   return s;
@@ -160,6 +161,7 @@ absl::StatusOr<Record> DecodeRecord(std::string_view data) {
   Reader r(data);
   if (absl::Status st = CheckHeader(r, 'R'); !st.ok()) return st;
   Record rec;
+  rec.source = r.String();
   rec.id = r.String();
   rec.code = r.String();
   rec.list = r.String();
@@ -173,7 +175,6 @@ absl::StatusOr<Record> DecodeRecord(std::string_view data) {
   rec.valid_until = r.ReadDate();
   rec.repaired_on = r.ReadDate();
   rec.disputed = (r.Byte() & 1) != 0;
-  rec.source = r.String();
   if (!r.ok() || !r.done())
     return absl::DataLossError("encoding: malformed record");
   return rec;
@@ -188,10 +189,20 @@ absl::StatusOr<IdAndCode> PeekIdAndCode(std::string_view data) {
   }
   IdAndCode out;
   out.tag = static_cast<char>(tag);
+  r.String();  // source
   out.id = r.String();
   out.code = r.String();
   if (!r.ok()) return absl::DataLossError("encoding: truncated id/code");
   return out;
+}
+
+std::string_view ContentOf(std::string_view data) {
+  Reader r(data);
+  r.Byte();
+  r.Byte();
+  r.String();  // source
+  if (!r.ok()) return data;
+  return data.substr(data.size() - r.remaining());
 }
 
 }  // namespace creditd::internal
