@@ -1,0 +1,170 @@
+// The in-process company-name matcher (issue 5): Match() finds registered
+// subjects by a name typed by hand, CompareNames() tells whether two names
+// likely denote the same subject (the check engine's name-vs-code test).
+//
+// Pipeline: normalise once (normalizer.h), split into parts (name_parts.h),
+// collect candidates from in-memory postings of the trade name + industry
+// (whole trade name and its one-deletion variants, its syllable sequence,
+// character unigrams and bigrams, pinyin syllable bigrams),
+// then score the best candidates (scorer.h) and explain each score.
+//
+// Bounded cost: query keys are visited rarest first, keys posted for more
+// than MatchOptions::max_key_fraction of all names are skipped, the total
+// number of postings read is capped (MatchOptions::max_postings_scanned) and
+// only the best MatchOptions::max_candidates are scored. Keys with more than
+// NameIndexOptions::max_list_length postings are not kept at all. So the
+// cost of a query does not grow with the registry for common words such as
+// 科技 or 有限公司.
+//
+// Thread safety: a built NameIndex is immutable; Match() may be called from
+// any number of threads at once without locking.
+#ifndef CREDITD_MATCHER_NAME_MATCHER_H_
+#define CREDITD_MATCHER_NAME_MATCHER_H_
+
+#include "matcher/name_parts.h"
+#include "matcher/normalizer.h"
+#include "matcher/postings.h"
+#include "matcher/scorer.h"
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace creditd {
+
+// One subject as the matcher sees it; independent of the registry's types.
+struct NameEntry {
+  uint32_t id = 0;  // the caller's id, returned in Candidate::id
+  std::string name;
+  std::vector<std::string> former_names;
+  std::string region;  // six digits (a USCC's positions 3-8), or empty
+  uint8_t kind = 0;    // caller-defined (e.g. SubjectKind), used by filters
+  uint8_t status = 0;  // caller-defined (e.g. SubjectStatus)
+};
+
+struct NameIndexOptions {
+  // Posting lists longer than this are dropped at build time (see top).
+  size_t max_list_length = 200000;
+  // Former names kept per entry; more are ignored (counted in stats).
+  size_t max_former_names = 16;
+};
+
+struct NameIndexStats {
+  size_t entries = 0;
+  size_t names = 0;          // current + former names indexed
+  size_t skipped_names = 0;  // names refused by the normaliser (see below)
+  size_t keys = 0;
+  size_t postings = 0;
+  size_t dropped_keys = 0;  // keys over max_list_length
+  size_t memory_bytes = 0;  // approximate heap bytes of the index
+};
+
+struct MatchOptions {
+  // Ceilings for the per-query knobs below; Match() refuses larger values.
+  static constexpr size_t kMaxTopK = 100;
+  static constexpr size_t kMaxCandidatesCeiling = 1000;
+
+  size_t top_k = 10;  // 1..kMaxTopK
+  // Only subjects whose registered region starts with these digits ("35",
+  // "3501", "350102"); empty = all.
+  std::string region_prefix;
+  std::optional<uint8_t> kind;    // only this NameEntry::kind
+  std::optional<uint8_t> status;  // only this NameEntry::status
+  double min_score = 0.0;         // drop candidates scoring below
+  // Cost bounds (see top of file).
+  size_t max_candidates = 64;  // scored per query, 1..kMaxCandidatesCeiling
+  size_t max_postings_scanned = 4000;
+  double max_key_fraction = 0.05;
+};
+
+struct Candidate {
+  uint32_t id = 0;
+  double score = 0;                  // in [0, 1]
+  bool same_subject_likely = false;  // score >= kSameSubjectThreshold
+  // The registered name that matched best: the current name, or a former
+  // name when via_former_name.
+  std::string matched_name;
+  bool via_former_name = false;
+  Explanation explanation;
+};
+
+class NameIndex {
+ public:
+  // Builds the index. Names the normaliser refuses (invalid UTF-8, too long,
+  // only punctuation) are skipped and counted in stats().skipped_names: one
+  // bad row must not stop a registry from loading. Returns Internal if the
+  // normaliser cannot be created (OpenCC data missing), InvalidArgument for
+  // options out of range or more than 2^32-1 names.
+  static absl::StatusOr<std::unique_ptr<const NameIndex>> Build(
+      std::vector<NameEntry> entries, NameIndexOptions options = {});
+
+  // Top candidates for `query`, best first (ties by ascending id), at most
+  // one per subject. An empty vector means nothing resembled the query.
+  // InvalidArgument: the query fails normalisation (message from
+  // Normalizer::Normalize) or options are out of range ("top_k: 0 not in
+  // 1..100", "region_prefix: 'x' is not 1-6 digits").
+  absl::StatusOr<std::vector<Candidate>> Match(
+      std::string_view query, const MatchOptions& options = {}) const;
+
+  NameIndex(const NameIndex&) = delete;
+  NameIndex& operator=(const NameIndex&) = delete;
+
+  const NameIndexStats& stats() const { return stats_; }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    uint32_t id;
+    uint32_t region_code;  // 0 when absent or malformed
+    uint8_t kind;
+    uint8_t status;
+  };
+  struct Slot {
+    uint32_t entry;
+    uint8_t name_index;  // 0 = current name, k = former_names[k-1]
+    NameParts parts;
+  };
+
+  NameIndex() = default;
+  bool Passes(const Entry& e, const MatchOptions& options,
+              uint32_t prefix_value, uint32_t prefix_divisor) const;
+
+  const Normalizer* normalizer_ = nullptr;  // process-wide, never freed
+  std::vector<Entry> entries_;
+  std::vector<std::vector<std::string>> names_;  // per entry: current, former
+  std::vector<Slot> slots_;
+  Postings postings_;
+  NameIndexStats stats_;
+};
+
+// Trade names longer than this get no deletion-variant keys.
+inline constexpr size_t kMaxDeletionTrade = 8;
+
+// The keys a normalised, split name is posted under (and queried with), in
+// order: whole trade name and its one-deletion variants, the trade name's
+// syllable sequence, character unigrams and bigrams of trade name + industry,
+// pinyin syllable bigrams of the same.
+std::vector<uint64_t> NameKeys(const NameParts& parts);
+
+struct Comparison {
+  double score = 0;  // in [0, 1]
+  bool same_subject_likely = false;
+  Explanation explanation;
+};
+
+// Compares the name a caller gave (`given`) with a registered name. Pass the
+// registered six-digit region as `registered_region` when known (else "").
+// InvalidArgument when either name fails normalisation ("given: ..." or
+// "registered: ..." prefixes the normaliser's message).
+absl::StatusOr<Comparison> CompareNames(
+    std::string_view given, std::string_view registered,
+    std::string_view registered_region = "");
+
+}  // namespace creditd
+
+#endif  // CREDITD_MATCHER_NAME_MATCHER_H_

@@ -1,0 +1,133 @@
+#include "matcher/scorer.h"
+
+#include "matcher/normalizer.h"
+
+#include "gtest/gtest.h"
+
+#include <string>
+
+namespace creditd {
+namespace {
+
+NameParts P(std::string_view name) {
+  absl::StatusOr<const Normalizer*> n = Normalizer::Shared();
+  EXPECT_TRUE(n.ok());
+  absl::StatusOr<std::u32string> norm = (*n)->Normalize(name);
+  EXPECT_TRUE(norm.ok()) << norm.status();
+  return SplitName(norm.ok() ? *norm : U"x");
+}
+
+ScoreResult S(std::string_view a, std::string_view b, uint32_t code = 0) {
+  return ScoreNames(P(a), P(b), code);
+}
+
+TEST(ScorerTest, ExactNameScoresOne) {
+  ScoreResult r = S("福州鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司");
+  EXPECT_DOUBLE_EQ(r.score, 1.0);
+  EXPECT_EQ(r.explanation.ToString(),
+            "字号 鑫盛达 = 鑫盛达; 行业 贸易 = 贸易; 组织形式 有限公司 = "
+            "有限公司; 地区 福州 = 福州");
+}
+
+TEST(ScorerTest, ClerkReadableExplanation) {
+  ScoreResult r = S("鑫盛达贸易有限公司", "福州鑫盛达贸易有限责任公司");
+  EXPECT_EQ(r.explanation.ToString(),
+            "字号 鑫盛达 = 鑫盛达; 行业 贸易 = 贸易; 组织形式 有限公司 ~ "
+            "有限责任公司 (equivalent); 地区 福州 dropped");
+  EXPECT_GT(r.score, 0.9);
+}
+
+TEST(ScorerTest, TypoAndHomophoneCostLessThanADifferentWord) {
+  const double same = S("鑫盛达贸易有限公司", "鑫盛达贸易有限公司").score;
+  const double homophone = S("新盛达贸易有限公司", "鑫盛达贸易有限公司").score;
+  const double transposed = S("鑫达盛贸易有限公司", "鑫盛达贸易有限公司").score;
+  const double dropped = S("鑫达贸易有限公司", "鑫盛达贸易有限公司").score;
+  const double typo = S("鑫盛远贸易有限公司", "鑫盛达贸易有限公司").score;
+  const double different = S("华为贸易有限公司", "鑫盛达贸易有限公司").score;
+  EXPECT_GT(same, homophone);
+  EXPECT_GT(homophone, typo);
+  EXPECT_GT(transposed, typo);
+  EXPECT_GT(dropped, typo);
+  EXPECT_GT(typo, different + 0.3);
+  EXPECT_LT(different, 0.3);
+  EXPECT_GE(homophone, kSameSubjectThreshold);
+  EXPECT_NE(S("新盛达贸易有限公司", "鑫盛达贸易有限公司")
+                .explanation.ToString()
+                .find("homophone 新→鑫"),
+            std::string::npos);
+  EXPECT_NE(S("鑫达盛贸易有限公司", "鑫盛达贸易有限公司")
+                .explanation.ToString()
+                .find("transposed"),
+            std::string::npos);
+}
+
+TEST(ScorerTest, DifferentRegionIsARealDifference) {
+  ScoreResult r = S("厦门鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司");
+  EXPECT_LT(r.score, kSameSubjectThreshold);
+  EXPECT_NE(
+      r.explanation.ToString().find("地区 厦门 ≠ 福州 (different region)"),
+      std::string::npos);
+  // A dropped or moved region costs little.
+  EXPECT_GT(S("鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司").score, 0.95);
+  ScoreResult moved = S("深圳腾讯科技有限公司", "腾讯科技（深圳）有限公司");
+  EXPECT_GT(moved.score, 0.98);
+  EXPECT_NE(moved.explanation.ToString().find("moved"), std::string::npos);
+  // Nested regions are consistent.
+  EXPECT_GT(S("福建鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司").score, 0.95);
+}
+
+TEST(ScorerTest, RegisteredRegionCountsForANameWithoutOne) {
+  EXPECT_DOUBLE_EQ(
+      S("福州鑫盛达贸易有限公司", "鑫盛达贸易有限公司", 350102).score, 1.0);
+  EXPECT_LT(S("厦门鑫盛达贸易有限公司", "鑫盛达贸易有限公司", 350102).score,
+            kSameSubjectThreshold);
+}
+
+TEST(ScorerTest, GenericWordsNeverConfident) {
+  EXPECT_LE(S("科技有限公司", "科技有限公司").score, kGenericOnlyCap);
+  EXPECT_LE(S("科技有限公司", "鑫盛达科技有限公司").score, kGenericOnlyCap);
+  EXPECT_EQ(
+      S("科技有限公司", "鑫盛达科技有限公司").explanation.parts[0].verdict,
+      PartVerdict::kGeneric);
+}
+
+TEST(ScorerTest, OrgFormClasses) {
+  EXPECT_GT(S("鑫盛达股份有限公司", "鑫盛达有限公司").score, 0.9);
+  EXPECT_LT(S("鑫盛达有限公司福州分公司", "鑫盛达有限公司").score,
+            kSameSubjectThreshold);
+  EXPECT_LT(S("鑫盛达有限公司福州分公司", "鑫盛达有限公司厦门分公司").score,
+            kSameSubjectThreshold);
+  EXPECT_LT(S("鑫盛达农民专业合作社", "鑫盛达有限公司").score, 0.85);
+}
+
+TEST(ScorerTest, ScoresStayInRange) {
+  const char* names[] = {"a",
+                         "鑫",
+                         "科技有限公司",
+                         "Apple Inc.",
+                         "IBM（中国）有限公司",
+                         "福建省",
+                         "(深圳)",
+                         "鑫盛达贸易有限公司福州分公司"};
+  for (const char* a : names) {
+    for (const char* b : names) {
+      const double s = S(a, b).score;
+      EXPECT_GE(s, 0.0) << a << " vs " << b;
+      EXPECT_LE(s, 1.0) << a << " vs " << b;
+    }
+  }
+}
+
+TEST(CompareTradeTest, Details) {
+  EXPECT_EQ(CompareTrade(U"鑫盛达", U"鑫胜达").detail, "homophone 盛→胜");
+  EXPECT_EQ(CompareTrade(U"鑫盛达", U"鑫达").detail, "extra 盛");
+  EXPECT_EQ(CompareTrade(U"鑫达", U"鑫盛达").detail, "missing 盛");
+  EXPECT_EQ(CompareTrade(U"鑫盛达", U"鑫盛远").detail, "typo 达→远");
+  EXPECT_EQ(CompareTrade(U"鑫盛达", U"华为").detail, "different");
+  std::u32string long_a(200, U'鑫'), long_b(200, U'鑫');
+  long_b[100] = U'新';
+  EXPECT_GT(CompareTrade(long_a, long_b).similarity, 0.99);
+}
+
+}  // namespace
+}  // namespace creditd
