@@ -19,6 +19,13 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::string& input = "");
 
+// Starts `argv` in the background with standard output and error sent to
+// `log_path`; returns its pid (the caller waits for or kills it).
+int StartProcess(const std::vector<std::string>& argv,
+                 const std::string& log_path);
+// Waits for `pid` and returns its exit status (128 + signal when killed).
+int WaitProcess(int pid);
+
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on
 // destruction.
 class TempDir {
