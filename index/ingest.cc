@@ -560,24 +560,46 @@ absl::Status Ingestor::Accept(ParsedLine parsed, const std::string& file,
     record_codes_[id_hash] = Fnv1a64(code);
     pending_.put_records.push_back(std::get<Record>(std::move(parsed)));
   }
-  if (pending_.size() >= options_.batch_size) return Flush();
+  if (pending_.size() >= options_.batch_size) return Dispatch();
+  return absl::OkStatus();
+}
+
+Ingestor::~Ingestor() { WaitInFlight().IgnoreError(); }
+
+void Ingestor::Count(const ApplySummary& applied) {
+  summary_.subjects_new += applied.subjects_new;
+  summary_.subjects_replaced += applied.subjects_replaced;
+  summary_.subjects_repeated += applied.subjects_repeated;
+  summary_.records_new += applied.records_new;
+  summary_.records_replaced += applied.records_replaced;
+  summary_.records_repeated += applied.records_repeated;
+  summary_.version = applied.version;
+  if (on_progress_) on_progress_(summary_);
+}
+
+absl::Status Ingestor::WaitInFlight() {
+  if (!in_flight_.valid()) return absl::OkStatus();
+  absl::StatusOr<ApplySummary> applied = in_flight_.get();
+  in_flight_batch_.reset();
+  if (!applied.ok()) return applied.status();
+  Count(*applied);
+  return absl::OkStatus();
+}
+
+absl::Status Ingestor::Dispatch() {
+  if (absl::Status st = WaitInFlight(); !st.ok()) return st;
+  if (pending_.empty()) return absl::OkStatus();
+  in_flight_batch_ = std::make_unique<WriteBatch>(std::move(pending_));
+  pending_ = WriteBatch();
+  const WriteBatch* batch = in_flight_batch_.get();
+  in_flight_ =
+      std::async(std::launch::async, [this, batch] { return sink_(*batch); });
   return absl::OkStatus();
 }
 
 absl::Status Ingestor::Flush() {
-  if (pending_.empty()) return absl::OkStatus();
-  absl::StatusOr<ApplySummary> applied = sink_(pending_);
-  pending_ = WriteBatch();
-  if (!applied.ok()) return applied.status();
-  summary_.subjects_new += applied->subjects_new;
-  summary_.subjects_replaced += applied->subjects_replaced;
-  summary_.subjects_repeated += applied->subjects_repeated;
-  summary_.records_new += applied->records_new;
-  summary_.records_replaced += applied->records_replaced;
-  summary_.records_repeated += applied->records_repeated;
-  summary_.version = applied->version;
-  if (on_progress_) on_progress_(summary_);
-  return absl::OkStatus();
+  if (absl::Status st = Dispatch(); !st.ok()) return st;
+  return WaitInFlight();
 }
 
 absl::Status Ingestor::LoadFile(const std::string& path) {

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -146,8 +147,10 @@ class Ingestor {
   // reported; the returned error is for the file as a whole (cannot open, bad
   // CSV header, sink failure): batches committed before it stay committed.
   absl::Status LoadFile(const std::string& path);
-  // Commits what is pending. LoadFile calls it at the end of each file.
+  // Commits what is pending and waits for it. LoadFile calls it at the end of
+  // each file.
   absl::Status Flush();
+  ~Ingestor();
 
   const IngestSummary& summary() const { return summary_; }
 
@@ -156,6 +159,11 @@ class Ingestor {
               std::string reason);
   absl::Status Accept(ParsedLine parsed, const std::string& file,
                       uint64_t line);
+  // Hands the pending batch to the sink on a second thread, so that parsing
+  // the next batch overlaps the commit of this one (at most one in flight).
+  absl::Status Dispatch();
+  absl::Status WaitInFlight();
+  void Count(const ApplySummary& applied);
 
   IngestOptions options_;
   BatchSink sink_;
@@ -164,6 +172,8 @@ class Ingestor {
   std::function<bool(uint64_t)> known_code_;
   IngestSummary summary_;
   WriteBatch pending_;
+  std::future<absl::StatusOr<ApplySummary>> in_flight_;
+  std::unique_ptr<WriteBatch> in_flight_batch_;
   // Per run: id -> (content hash, line), to tell a repeated line from a
   // conflicting one.
   struct Seen {

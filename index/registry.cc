@@ -191,6 +191,7 @@ struct Table {
     }
   }
 
+  size_t ArenaBytes() const { return arena.bytes_reserved(); }
   size_t MemoryBytes() const {
     auto map_bytes = [](const auto& m, size_t slot) {
       return m.capacity() * (slot + 1);
@@ -311,6 +312,13 @@ size_t Registry::record_count() const {
                              delta_->record_adjust);
 }
 size_t Registry::delta_size() const { return delta_->size(); }
+std::array<size_t, 4> Registry::base_memory_breakdown() const {
+  const auto& s = base_->subjects;
+  const auto& r = base_->records;
+  return {s.ArenaBytes(), s.MemoryBytes() - s.ArenaBytes(), r.ArenaBytes(),
+          r.MemoryBytes() - r.ArenaBytes()};
+}
+
 size_t Registry::base_memory_bytes() const {
   return base_->subjects.MemoryBytes() + base_->records.MemoryBytes();
 }

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -79,6 +80,8 @@ class Registry {
   // Bytes held by the base's arenas and maps (approximate), for stats and
   // benches.
   size_t base_memory_bytes() const;
+  // The same, split: {subject arena, subject maps, record arena, record maps}.
+  std::array<size_t, 4> base_memory_breakdown() const;
 
  private:
   friend class RegistryHolder;
