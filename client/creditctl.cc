@@ -2,6 +2,7 @@
 // per job; each lives in its own client/*_command.cc and returns the process
 // exit status.
 #include "client/load_command.h"
+#include "client/match_command.h"
 #include "client/validate_command.h"
 
 #include <cstdio>
@@ -18,6 +19,7 @@ constexpr char kUsage[] =
     "  load       load subjects and records (JSONL/CSV) into a data directory\n"
     "  stats      counts of a data directory by kind, status, province, list "
     "and code fault\n"
+    "  match      find subjects by a (fuzzy) company name\n"
     "  help       this text\n"
     "Run 'creditctl <command> --help' for a command's options.\n";
 
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   }
   if (command == "load") return creditd::RunLoadCommand(args, stdout, stderr);
   if (command == "stats") return creditd::RunStatsCommand(args, stdout, stderr);
+  if (command == "match") return creditd::RunMatchCommand(args, stdout, stderr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -78,6 +78,71 @@ absl::Status ValidateOptions(const MatchOptions& o) {
   return absl::OkStatus();
 }
 
+// A slot's parts, encoded in NameIndex::parts_ as char32_t words:
+//   [header][region][trade][industry][org_form][branch][refs...][chars...]
+// header: normalized length (bits 0-9), region_refs count (10-17),
+//   region_position (18-19), org_class (20-24);
+// each part word: offset (low 16 bits) and length (high 16) into the chars,
+//   which start with `normalized`; a part that is not a substring of it
+//   (rare) is appended after it;
+// each region ref: two words, code and (level | short_form << 8).
+// Names are at most 256 code points after normalisation, so the fields fit.
+constexpr size_t kPartCount = 5;
+
+void EncodeParts(const NameParts& p, std::vector<char32_t>& out) {
+  const size_t refs = std::min<size_t>(p.region_refs.size(), 255);
+  out.push_back(
+      static_cast<char32_t>(p.normalized.size() | (refs << 10) |
+                            (static_cast<uint32_t>(p.region_position) << 18) |
+                            (static_cast<uint32_t>(p.org_class) << 20)));
+  const size_t part_words = out.size();
+  out.resize(out.size() + kPartCount + 2 * refs);
+  for (size_t i = 0; i < refs; ++i) {
+    const matcher_internal::RegionRef& r = p.region_refs[i];
+    out[part_words + kPartCount + 2 * i] = r.code;
+    out[part_words + kPartCount + 2 * i + 1] = static_cast<char32_t>(
+        static_cast<uint32_t>(r.level) | (r.short_form ? 0x100u : 0u));
+  }
+  const size_t chars = out.size();
+  out.insert(out.end(), p.normalized.begin(), p.normalized.end());
+  const std::u32string* parts[kPartCount] = {&p.region, &p.trade, &p.industry,
+                                             &p.org_form, &p.branch};
+  for (size_t i = 0; i < kPartCount; ++i) {
+    const std::u32string& part = *parts[i];
+    size_t off = part.empty() ? 0 : p.normalized.find(part);
+    if (off == std::u32string::npos) {
+      off = out.size() - chars;
+      out.insert(out.end(), part.begin(), part.end());
+    }
+    out[part_words + i] = static_cast<char32_t>(off | (part.size() << 16));
+  }
+}
+
+// Fills `p` (reusing its capacity) from the encoding at `w`.
+void DecodeParts(const char32_t* w, NameParts& p) {
+  const uint32_t header = w[0];
+  const size_t norm = header & 0x3FF;
+  const size_t refs = (header >> 10) & 0xFF;
+  p.region_position = static_cast<RegionPosition>((header >> 18) & 0x3);
+  p.org_class = static_cast<OrgForm>((header >> 20) & 0x1F);
+  const char32_t* chars = w + 1 + kPartCount + 2 * refs;
+  p.normalized.assign(chars, norm);
+  std::u32string* parts[kPartCount] = {&p.region, &p.trade, &p.industry,
+                                       &p.org_form, &p.branch};
+  for (size_t i = 0; i < kPartCount; ++i) {
+    const uint32_t word = w[1 + i];
+    parts[i]->assign(chars + (word & 0xFFFF), word >> 16);
+  }
+  p.region_refs.resize(refs);
+  for (size_t i = 0; i < refs; ++i) {
+    p.region_refs[i].code = w[1 + kPartCount + 2 * i];
+    const uint32_t v = w[1 + kPartCount + 2 * i + 1];
+    p.region_refs[i].level =
+        static_cast<matcher_internal::RegionLevel>(v & 0xFF);
+    p.region_refs[i].short_form = (v & 0x100) != 0;
+  }
+}
+
 }  // namespace
 
 std::vector<uint64_t> NameKeys(const NameParts& parts) {
@@ -87,15 +152,27 @@ std::vector<uint64_t> NameKeys(const NameParts& parts) {
   keys.reserve(core.size() * 3 + trade.size() + 2);
   if (!trade.empty()) {
     keys.push_back(TradeKey(trade));
-    // One-deletion neighbourhood of the trade name (as in SymSpell): a typo,
-    // a transposition or a dropped character leaves the query and the
-    // registered name sharing a deletion variant, found through one short
-    // list instead of intersecting long character lists. Capped at
-    // kMaxDeletionTrade characters to bound the keys per name.
-    if (trade.size() >= 3 && trade.size() <= kMaxDeletionTrade) {
-      for (size_t i = 0; i < trade.size(); ++i) {
-        std::u32string variant = trade;
-        variant.erase(i, 1);
+    // One-deletion neighbourhood (as in SymSpell) of trade name + industry:
+    // a typo, a transposition or a dropped character leaves the query and
+    // the registered name sharing a deletion variant, found through one
+    // short list instead of intersecting long character lists. The industry
+    // is included because a transposition or typo across the boundary
+    // (锐明印刷 -> 锐印明刷) moves characters between the two parts, and a
+    // two-character trade name has no useful deletions of its own. Capped at
+    // kMaxDeletionCore characters (then the trade name alone, up to
+    // kMaxDeletionTrade) to bound the keys per name.
+    const std::u32string* base = nullptr;
+    if (core.size() >= 3 && core.size() <= kMaxDeletionCore) {
+      base = &core;
+      if (core.size() != trade.size()) keys.push_back(TradeKey(core));
+    } else if (trade.size() >= 3 && trade.size() <= kMaxDeletionTrade) {
+      base = &trade;
+    }
+    if (base != nullptr) {
+      std::u32string variant;
+      for (size_t i = 0; i < base->size(); ++i) {
+        variant.assign(*base, 0, i);
+        variant.append(*base, i + 1, std::u32string::npos);
         keys.push_back(TradeKey(variant));
       }
     }
@@ -130,77 +207,76 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndex::Build(
   std::unique_ptr<NameIndex> index(new NameIndex());
   index->normalizer_ = *normalizer;
   index->entries_.reserve(entries.size());
-  index->names_.reserve(entries.size());
+  index->slots_.reserve(entries.size() + entries.size() / 8);
   NameIndexStats& stats = index->stats_;
   stats.entries = entries.size();
 
-  // Pass 1: normalise and split every name; collect the characters so that
-  // pinyin is transliterated in one batch.
+  // Pass 1: normalise and split every name, keep the encoded parts; collect
+  // the characters so that pinyin is transliterated in one batch.
   absl::flat_hash_set<char32_t> chars;
   for (NameEntry& e : entries) {
     const auto entry_index = static_cast<uint32_t>(index->entries_.size());
     index->entries_.push_back(
         Entry{e.id, ParseRegion(e.region), e.kind, e.status});
-    std::vector<std::string> names;
-    names.reserve(1 +
-                  std::min(e.former_names.size(), options.max_former_names));
-    names.push_back(std::move(e.name));
-    for (size_t k = 0; k < e.former_names.size(); ++k) {
-      if (k >= options.max_former_names) {
-        ++stats.skipped_names;
-        continue;
-      }
-      names.push_back(std::move(e.former_names[k]));
-    }
-    for (size_t k = 0; k < names.size(); ++k) {
-      absl::StatusOr<std::u32string> norm =
-          index->normalizer_->Normalize(names[k]);
+    const size_t former = e.former_names.size();
+    const size_t count = 1 + std::min(former, options.max_former_names);
+    stats.skipped_names += former - (count - 1);
+    for (size_t k = 0; k < count; ++k) {
+      std::string& name = k == 0 ? e.name : e.former_names[k - 1];
+      absl::StatusOr<std::u32string> norm = index->normalizer_->Normalize(name);
       if (!norm.ok()) {
         ++stats.skipped_names;
         continue;
       }
-      if (index->slots_.size() >= std::numeric_limits<uint32_t>::max()) {
-        return absl::InvalidArgumentError("entries: more than 2^32-1 names");
+      if (index->slots_.size() >= std::numeric_limits<uint32_t>::max() ||
+          index->parts_.size() + 1024 >= std::numeric_limits<uint32_t>::max() ||
+          index->text_.size() + name.size() >=
+              std::numeric_limits<uint32_t>::max()) {
+        return absl::InvalidArgumentError(
+            "entries: more than 2^32-1 names or 4 GiB of name text");
       }
       for (char32_t c : *norm) {
         if (HasPinyinCoverage(c)) chars.insert(c);
       }
-      index->slots_.push_back(
-          Slot{entry_index, static_cast<uint8_t>(k), SplitName(*norm)});
+      Slot slot{entry_index, static_cast<uint32_t>(index->parts_.size()),
+                static_cast<uint32_t>(index->text_.size()),
+                static_cast<uint16_t>(name.size()), static_cast<uint8_t>(k)};
+      EncodeParts(SplitName(*norm), index->parts_);
+      index->text_ += name;
+      index->slots_.push_back(slot);
     }
-    index->names_.push_back(std::move(names));
+    // The caller's strings are no longer needed: free them as we go so that
+    // the build does not hold the input and the index at once.
+    std::string().swap(e.name);
+    std::vector<std::string>().swap(e.former_names);
   }
+  std::vector<NameEntry>().swap(entries);
+  index->slots_.shrink_to_fit();
+  index->parts_.shrink_to_fit();
+  index->text_.shrink_to_fit();
   std::u32string all_chars(chars.begin(), chars.end());
   PrefetchPinyin(all_chars);
 
-  // Pass 2: postings.
-  PostingsBuilder builder;
-  for (size_t s = 0; s < index->slots_.size(); ++s) {
-    for (uint64_t key : NameKeys(index->slots_[s].parts)) {
-      builder.Add(key, static_cast<uint32_t>(s));
-    }
-  }
-  index->postings_ = std::move(builder).Build(options.max_list_length);
+  // Pass 2: postings, counted then filled (Postings::BuildTwoPass).
+  NameParts scratch;
+  const NameIndex& ix = *index;
+  index->postings_ = Postings::BuildTwoPass(
+      static_cast<uint32_t>(index->slots_.size()),
+      [&](uint32_t s, std::vector<uint64_t>& keys) {
+        DecodeParts(ix.parts_.data() + ix.slots_[s].parts_offset, scratch);
+        keys = NameKeys(scratch);
+      },
+      options.max_list_length);
 
   stats.names = index->slots_.size();
   stats.keys = index->postings_.key_count();
   stats.postings = index->postings_.posting_count();
   stats.dropped_keys = index->postings_.dropped_keys();
-  size_t bytes = index->postings_.MemoryBytes() +
-                 index->entries_.capacity() * sizeof(Entry) +
-                 index->slots_.capacity() * sizeof(Slot);
-  for (const Slot& slot : index->slots_) {
-    const NameParts& p = slot.parts;
-    bytes +=
-        (p.normalized.capacity() + p.region.capacity() + p.trade.capacity() +
-         p.industry.capacity() + p.org_form.capacity() + p.branch.capacity()) *
-            sizeof(char32_t) +
-        p.region_refs.capacity() * sizeof(matcher_internal::RegionRef);
-  }
-  for (const auto& names : index->names_) {
-    for (const std::string& n : names) bytes += n.capacity() + sizeof(n);
-  }
-  stats.memory_bytes = bytes;
+  stats.memory_bytes = index->postings_.MemoryBytes() +
+                       index->entries_.capacity() * sizeof(Entry) +
+                       index->slots_.capacity() * sizeof(Slot) +
+                       index->parts_.capacity() * sizeof(char32_t) +
+                       index->text_.capacity();
   return std::unique_ptr<const NameIndex>(std::move(index));
 }
 
@@ -303,10 +379,12 @@ absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
     uint32_t slot;
   };
   absl::flat_hash_map<uint32_t, Scored> best;  // entry index -> best slot
+  NameParts cparts;  // reused: decoding then only copies characters
   for (const auto& [support, slot_index] : pool) {
     const Slot& slot = slots_[slot_index];
+    DecodeParts(parts_.data() + slot.parts_offset, cparts);
     const double score =
-        ScoreValue(qparts, slot.parts, entries_[slot.entry].region_code);
+        ScoreValue(qparts, cparts, entries_[slot.entry].region_code);
     if (score < options.min_score) continue;
     auto [it, inserted] =
         best.try_emplace(slot.entry, Scored{score, slot_index});
@@ -329,12 +407,13 @@ absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
   for (const auto& [entry_index, scored] : ranked) {
     const Slot& slot = slots_[scored.slot];
     const Entry& entry = entries_[entry_index];
-    ScoreResult r = ScoreNames(qparts, slot.parts, entry.region_code);
+    DecodeParts(parts_.data() + slot.parts_offset, cparts);
+    ScoreResult r = ScoreNames(qparts, cparts, entry.region_code);
     Candidate c;
     c.id = entry.id;
     c.score = r.score;
     c.same_subject_likely = r.score >= kSameSubjectThreshold;
-    c.matched_name = names_[entry_index][slot.name_index];
+    c.matched_name = text_.substr(slot.text_offset, slot.text_size);
     c.via_former_name = slot.name_index != 0;
     c.explanation = std::move(r.explanation);
     out.push_back(std::move(c));

@@ -124,10 +124,16 @@ class NameIndex {
     uint8_t kind;
     uint8_t status;
   };
+  // One indexed name (current or former). Its parts live in `parts_`, its
+  // original text in `text_` (see EncodeParts in name_matcher.cc): one slot
+  // costs 16 bytes plus about 4 bytes per code point instead of a NameParts
+  // with six heap strings.
   struct Slot {
     uint32_t entry;
+    uint32_t parts_offset;  // into parts_
+    uint32_t text_offset;   // into text_
+    uint16_t text_size;
     uint8_t name_index;  // 0 = current name, k = former_names[k-1]
-    NameParts parts;
   };
 
   NameIndex() = default;
@@ -136,17 +142,23 @@ class NameIndex {
 
   const Normalizer* normalizer_ = nullptr;  // process-wide, never freed
   std::vector<Entry> entries_;
-  std::vector<std::vector<std::string>> names_;  // per entry: current, former
   std::vector<Slot> slots_;
+  std::vector<char32_t> parts_;  // encoded NameParts of every slot
+  std::string text_;             // original UTF-8 names of every slot
   Postings postings_;
   NameIndexStats stats_;
 };
 
 // Trade names longer than this get no deletion-variant keys.
 inline constexpr size_t kMaxDeletionTrade = 8;
+// Trade name + industry ("core") of 3 to this many characters gets
+// one-deletion keys of the whole core (see NameKeys); longer cores fall back
+// to deletion keys of the trade name alone.
+inline constexpr size_t kMaxDeletionCore = 10;
 
 // The keys a normalised, split name is posted under (and queried with), in
-// order: whole trade name and its one-deletion variants, the trade name's
+// order: whole trade name, the one-deletion variants of trade name +
+// industry (or of the trade name alone when that is too long), the trade name's
 // syllable sequence, character unigrams and bigrams of trade name + industry,
 // pinyin syllable bigrams of the same.
 std::vector<uint64_t> NameKeys(const NameParts& parts);

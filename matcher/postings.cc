@@ -34,6 +34,48 @@ size_t Postings::MemoryBytes() const {
          ranges_.capacity() * (sizeof(uint64_t) + sizeof(Range) + 1);
 }
 
+Postings Postings::BuildTwoPass(
+    uint32_t slot_count,
+    const std::function<void(uint32_t, std::vector<uint64_t>&)>& keys_of,
+    size_t max_list_length) {
+  std::vector<uint64_t> keys;
+  const auto unique_keys = [&](uint32_t slot) {
+    keys.clear();
+    keys_of(slot, keys);
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  };
+  // Pass 1: count. Range::count holds the count, begin is set afterwards.
+  Postings p;
+  for (uint32_t slot = 0; slot < slot_count; ++slot) {
+    unique_keys(slot);
+    for (uint64_t key : keys) ++p.ranges_[key].count;
+  }
+  size_t total = 0;
+  for (auto it = p.ranges_.begin(); it != p.ranges_.end();) {
+    if (it->second.count > max_list_length) {
+      ++p.dropped_keys_;
+      p.ranges_.erase(it++);
+      continue;
+    }
+    it->second.begin = static_cast<uint32_t>(total);
+    total += it->second.count;
+    it->second.count = 0;  // becomes the fill position in pass 2
+    ++it;
+  }
+  // Pass 2: fill. Slots come in ascending order, so every list is sorted.
+  p.slots_.resize(total);
+  for (uint32_t slot = 0; slot < slot_count; ++slot) {
+    unique_keys(slot);
+    for (uint64_t key : keys) {
+      auto it = p.ranges_.find(key);
+      if (it == p.ranges_.end()) continue;  // dropped
+      p.slots_[it->second.begin + it->second.count++] = slot;
+    }
+  }
+  return p;
+}
+
 void PostingsBuilder::Add(uint64_t key, uint32_t slot) {
   pairs_.emplace_back(key, slot);
 }

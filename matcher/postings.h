@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,18 @@ class Postings {
   size_t dropped_keys() const { return dropped_keys_; }
   // Approximate heap bytes held (for the bytes-per-subject figure).
   size_t MemoryBytes() const;
+
+  // Builds postings for slots 0..slot_count-1 in two passes over
+  // `keys_of(slot, keys)` (which fills `keys`, duplicates allowed): the first
+  // counts postings per key, the second writes each slot id once into its
+  // place. Peak memory is the final 4 bytes per posting plus one counter per
+  // key, instead of a 16-byte (key, slot) pair per posting to sort.
+  // `keys_of` must return the same keys in both passes. Lists longer than
+  // `max_list_length` are dropped as in PostingsBuilder::Build.
+  static Postings BuildTwoPass(
+      uint32_t slot_count,
+      const std::function<void(uint32_t, std::vector<uint64_t>&)>& keys_of,
+      size_t max_list_length);
 
  private:
   friend class PostingsBuilder;

@@ -12,6 +12,32 @@
 #include <vector>
 
 namespace creditd {
+
+std::string_view PartVerdictName(PartVerdict verdict) {
+  switch (verdict) {
+    case PartVerdict::kEqual:
+      return "equal";
+    case PartVerdict::kEquivalent:
+      return "equivalent";
+    case PartVerdict::kSimilar:
+      return "similar";
+    case PartVerdict::kNested:
+      return "nested";
+    case PartVerdict::kMoved:
+      return "moved";
+    case PartVerdict::kDropped:
+      return "dropped";
+    case PartVerdict::kAdded:
+      return "added";
+    case PartVerdict::kRegistered:
+      return "registered";
+    case PartVerdict::kDifferent:
+      return "different";
+    case PartVerdict::kGeneric:
+      return "generic";
+  }
+  return "unknown";
+}
 namespace {
 
 using matcher_internal::EncodeUtf8;

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace creditd {
@@ -46,6 +47,8 @@ enum class PartVerdict : uint8_t {
   kDifferent,   // a real difference
   kGeneric,     // no trade name: generic words only
 };
+// "equal", "equivalent", "similar", ... (for JSON output and logs).
+std::string_view PartVerdictName(PartVerdict verdict);
 
 struct PartComparison {
   std::string part;  // 字号, 行业, 组织形式, 地区, 分支机构

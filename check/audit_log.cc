@@ -1,0 +1,582 @@
+#include "check/audit_log.h"
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+#include "openssl/evp.h"
+#include "openssl/rand.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <utility>
+
+namespace creditd {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr char kZeroHash[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+constexpr char kTimeFormat[] = "%Y-%m-%dT%H:%M:%E6SZ";
+// Client-supplied strings are cut to this many bytes in the log: an entry is
+// evidence of what was asked, not a place to store arbitrary payloads.
+constexpr size_t kMaxInputBytes = 256;
+// A line longer than this is not an entry we wrote (a check shows at most a
+// few hundred records): refuse it instead of growing a buffer without end.
+constexpr size_t kMaxLineBytes = 16 * 1024 * 1024;
+constexpr size_t kReceiptLength = 8 + 1 + 16 + 1 + 8;
+
+std::string FileName(uint32_t number) {
+  return absl::StrFormat("audit-%08u.jsonl", number);
+}
+
+std::string Join(const std::string& dir, const std::string& name) {
+  return dir + "/" + name;
+}
+
+absl::Status ErrnoStatus(int err, const std::string& what) {
+  std::string message = absl::StrFormat("%s: %s", what, std::strerror(err));
+  switch (err) {
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    case ENOENT:
+      return absl::NotFoundError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
+std::string Truncated(std::string_view s, size_t max = kMaxInputBytes) {
+  if (s.size() <= max) return std::string(s);
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n));
+}
+
+// Numbers of the audit-NNNNNNNN.jsonl files in `dir`, ascending.
+absl::StatusOr<std::vector<uint32_t>> ListFiles(const std::string& dir) {
+  std::error_code ec;
+  std::vector<uint32_t> numbers;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    unsigned number = 0;
+    char tail = 0;
+    if (name.size() == 20 &&
+        std::sscanf(name.c_str(), "audit-%8u.jsonl%c", &number, &tail) == 1 &&
+        number > 0 && FileName(number) == name) {
+      numbers.push_back(number);
+    }
+  }
+  if (ec) {
+    return ErrnoStatus(ec.value(), absl::StrFormat("%s: cannot list", dir));
+  }
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+std::string EntryToJson(const AuditEntry& e) {
+  Json j;
+  j["seq"] = e.seq;
+  j["receipt"] = e.receipt;
+  j["time"] = absl::FormatTime(kTimeFormat, e.time, absl::UTCTimeZone());
+  j["caller"] = Truncated(e.caller);
+  j["kind"] = e.kind;
+  if (e.batch_size > 0) {
+    j["batch_index"] = e.batch_index;
+    j["batch_size"] = e.batch_size;
+  }
+  j["input"] = {{"code", Truncated(e.code)},
+                {"name", Truncated(e.name)},
+                {"scenario", Truncated(e.scenario)},
+                {"date", e.date},
+                {"admin_view", e.admin_view}};
+  j["verdict"] = e.verdict;
+  j["identity"] = e.identity;
+  j["rule"] = e.rule;
+  j["subjects"] = e.subject_ids;
+  Json records = Json::array();
+  for (const AuditRecord& r : e.records) {
+    records.push_back({{"id", r.id},
+                       {"list", r.list},
+                       {"disposition", r.disposition},
+                       {"action", r.action}});
+  }
+  j["records"] = std::move(records);
+  j["data_version"] = e.data_version;
+  j["measures_version"] = e.measures_version;
+  j["prev"] = e.prev;
+  // Invalid UTF-8 from a client is replaced (U+FFFD), never thrown on.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+absl::StatusOr<AuditEntry> EntryFromJson(std::string_view line) {
+  Json j = Json::parse(line.begin(), line.end(), nullptr,
+                       /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::DataLossError("not a JSON object");
+  }
+  AuditEntry e;
+  try {
+    if (!j.contains("seq") || !j["seq"].is_number_unsigned()) {
+      return absl::DataLossError("seq missing or not a positive integer");
+    }
+    if (!j.contains("prev") || !j["prev"].is_string()) {
+      return absl::DataLossError("prev missing");
+    }
+    e.seq = j["seq"].get<uint64_t>();
+    e.prev = j["prev"].get<std::string>();
+    e.receipt = j.value("receipt", "");
+    std::string time = j.value("time", "");
+    std::string err;
+    if (!absl::ParseTime(kTimeFormat, time, &e.time, &err)) {
+      return absl::DataLossError(absl::StrFormat("time '%s': %s", time, err));
+    }
+    e.caller = j.value("caller", "");
+    e.kind = j.value("kind", "");
+    e.batch_index = j.value("batch_index", 0);
+    e.batch_size = j.value("batch_size", 0);
+    if (j.contains("input")) {
+      const Json& in = j["input"];
+      e.code = in.value("code", "");
+      e.name = in.value("name", "");
+      e.scenario = in.value("scenario", "");
+      e.date = in.value("date", "");
+      e.admin_view = in.value("admin_view", false);
+    }
+    e.verdict = j.value("verdict", "");
+    e.identity = j.value("identity", "");
+    e.rule = j.value("rule", "");
+    if (j.contains("subjects")) {
+      e.subject_ids = j["subjects"].get<std::vector<std::string>>();
+    }
+    if (j.contains("records")) {
+      for (const Json& r : j["records"]) {
+        e.records.push_back({r.value("id", ""), r.value("list", ""),
+                             r.value("disposition", ""),
+                             r.value("action", "")});
+      }
+    }
+    e.data_version = j.value("data_version", uint64_t{0});
+    e.measures_version = j.value("measures_version", "");
+  } catch (const Json::exception& ex) {
+    return absl::DataLossError(ex.what());
+  }
+  return e;
+}
+
+// The last complete line of the file at `path` (nullopt when it has none).
+// Bytes after the last '\n' are a torn write: counted in `torn` and, when
+// `cut_torn`, cut off. Reads backwards in 64 KiB steps.
+absl::StatusOr<std::optional<std::string>> LastLine(const std::string& path,
+                                                    bool cut_torn,
+                                                    size_t& torn) {
+  int fd = ::open(path.c_str(), (cut_torn ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, path + ": cannot open");
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, path + ": cannot stat");
+  }
+  const off_t size = st.st_size;
+  std::string buf;  // the last size - pos bytes of the file
+  off_t pos = size;
+  std::optional<std::string> line;
+  torn = 0;
+  while (true) {
+    const size_t nl_last = buf.rfind('\n');
+    if (nl_last != std::string::npos) {
+      const size_t start =
+          nl_last == 0 ? std::string::npos : buf.rfind('\n', nl_last - 1);
+      if (start != std::string::npos || pos == 0) {
+        torn = buf.size() - nl_last - 1;
+        const size_t from = start == std::string::npos ? 0 : start + 1;
+        line = buf.substr(from, nl_last - from);
+        break;
+      }
+    } else if (pos == 0) {
+      torn = buf.size();
+      break;
+    }
+    if (buf.size() > kMaxLineBytes) {
+      ::close(fd);
+      return absl::DataLossError(absl::StrFormat(
+          "%s: last line longer than %d bytes", path, kMaxLineBytes));
+    }
+    const size_t n = static_cast<size_t>(std::min<off_t>(pos, 64 * 1024));
+    pos -= static_cast<off_t>(n);
+    std::string chunk(n, '\0');
+    ssize_t got = ::pread(fd, chunk.data(), n, pos);
+    if (got != static_cast<ssize_t>(n)) {
+      int err = got < 0 ? errno : EIO;
+      ::close(fd);
+      return ErrnoStatus(err, path + ": cannot read");
+    }
+    buf.insert(0, chunk);
+  }
+  if (torn > 0 && cut_torn &&
+      ::ftruncate(fd, size - static_cast<off_t>(torn)) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, path + ": cannot cut the torn last line");
+  }
+  ::close(fd);
+  return line;
+}
+
+// The first line of a file, or nullopt when it has none.
+std::optional<std::string> FirstLine(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line) || in.eof()) return std::nullopt;
+  return line;
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, dir + ": cannot open directory");
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus(err, dir + ": cannot sync directory");
+  return absl::OkStatus();
+}
+
+bool IsHex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // EVP_Digest only fails on allocation failure inside OpenSSL; an all-zero
+  // digest would then break the chain visibly rather than silently.
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) !=
+      1) {
+    return std::string(64, '0');
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(2 * len, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = kHex[md[i] >> 4];
+    out[2 * i + 1] = kHex[md[i] & 0xF];
+  }
+  return out;
+}
+
+AuditLog::AuditLog(std::string dir, AuditLogOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
+    const std::string& dir, AuditLogOptions options) {
+  if (options.rotate_bytes < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("rotate_bytes: %d is out of range (must be positive)",
+                        options.rotate_bytes));
+  }
+  if (options.fsync == FsyncPolicy::kInterval &&
+      (options.fsync_interval_ms < 1 || options.fsync_interval_ms > 60000)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "fsync_interval_ms: %d is out of range (allowed range 1..60000)",
+        options.fsync_interval_ms));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return ErrnoStatus(ec.value(), dir + ": cannot create directory");
+  }
+  std::unique_ptr<AuditLog> log(new AuditLog(dir, std::move(options)));
+  if (absl::Status s = log->OpenTail(); !s.ok()) return s;
+  if (log->options_.fsync == FsyncPolicy::kInterval) {
+    log->flusher_ = std::thread([raw = log.get()] { raw->FlusherLoop(); });
+  }
+  return log;
+}
+
+absl::Status AuditLog::OpenTail() {
+  absl::StatusOr<std::vector<uint32_t>> files = ListFiles(dir_);
+  if (!files.ok()) return files.status();
+  absl::MutexLock lock(&mu_);
+  last_hash_ = kZeroHash;
+  seq_ = 0;
+  if (files->empty()) return OpenFileLocked(1);
+  // The newest file may be empty (a crash right after a rotation): the chain
+  // then continues from the newest file that holds an entry.
+  for (size_t i = files->size(); i-- > 0;) {
+    const std::string name = FileName((*files)[i]);
+    size_t torn = 0;
+    absl::StatusOr<std::optional<std::string>> line =
+        LastLine(Join(dir_, name), /*cut_torn=*/i + 1 == files->size(), torn);
+    if (!line.ok()) return line.status();
+    if (i + 1 == files->size()) torn_bytes_ = torn;
+    if (!line->has_value()) continue;
+    absl::StatusOr<AuditEntry> entry = EntryFromJson(**line);
+    if (!entry.ok()) {
+      return absl::DataLossError(absl::StrFormat("%s: last entry: %s", name,
+                                                 entry.status().message()));
+    }
+    seq_ = entry->seq;
+    last_hash_ = Sha256Hex(**line);
+    break;
+  }
+  return OpenFileLocked(files->back());
+}
+
+absl::Status AuditLog::OpenFileLocked(uint32_t number) {
+  const std::string path = Join(dir_, FileName(number));
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return ErrnoStatus(errno, path + ": cannot open for append");
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, path + ": cannot stat");
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  file_number_ = number;
+  file_bytes_ = st.st_size;
+  if (st.st_size == 0 && options_.fsync != FsyncPolicy::kNone) {
+    // A new file must survive a crash, or the chain would resume in a file
+    // that is not there.
+    return SyncDir(dir_);
+  }
+  return absl::OkStatus();
+}
+
+AuditLog::~AuditLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (flusher_.joinable()) flusher_.join();
+  absl::MutexLock lock(&mu_);
+  if (fd_ >= 0) {
+    if (dirty_ && options_.fsync != FsyncPolicy::kNone) ::fdatasync(fd_);
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+void AuditLog::FlusherLoop() {
+  const absl::Duration interval =
+      absl::Milliseconds(options_.fsync_interval_ms);
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval);
+    // A failed flush is retried at the next tick (the data is in the page
+    // cache); Sync() reports errors to callers that need to know.
+    if (dirty_) (void)SyncLocked();
+  }
+}
+
+absl::Status AuditLog::SyncLocked() {
+  if (fd_ < 0 || !dirty_) return absl::OkStatus();
+  if (::fdatasync(fd_) != 0) {
+    return ErrnoStatus(errno,
+                       Join(dir_, FileName(file_number_)) + ": cannot sync");
+  }
+  dirty_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::Sync() {
+  absl::MutexLock lock(&mu_);
+  return SyncLocked();
+}
+
+absl::Status AuditLog::WriteLocked(const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;
+      // Take back a partial line so that the next entry starts on a line of
+      // its own and the chain stays verifiable.
+      if (done > 0) (void)::ftruncate(fd_, file_bytes_);
+      return ErrnoStatus(
+          err, Join(dir_, FileName(file_number_)) + ": cannot append");
+    }
+    done += static_cast<size_t>(n);
+  }
+  file_bytes_ += static_cast<int64_t>(bytes.size());
+  dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AuditEntry> AuditLog::Append(AuditEntry entry) {
+  std::vector<AuditEntry> one;
+  one.push_back(std::move(entry));
+  absl::StatusOr<std::vector<AuditEntry>> done = AppendBatch(std::move(one));
+  if (!done.ok()) return done.status();
+  return std::move(done->front());
+}
+
+absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
+    std::vector<AuditEntry> entries) {
+  if (entries.empty()) return entries;
+  const absl::Time now = absl::Now();
+  absl::TimeZone tz = absl::UTCTimeZone();
+  absl::LoadTimeZone(options_.time_zone, &tz);
+  // Random parts for every receipt, drawn before taking the lock.
+  std::vector<unsigned char> random(4 * entries.size());
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+    return absl::InternalError("audit: RAND_bytes failed");
+  }
+  absl::MutexLock lock(&mu_);
+  if (fd_ < 0) return absl::FailedPreconditionError("audit: log is closed");
+  if (file_bytes_ >= options_.rotate_bytes) {
+    if (options_.fsync != FsyncPolicy::kNone) {
+      if (absl::Status s = SyncLocked(); !s.ok()) return s;
+    }
+    if (absl::Status s = OpenFileLocked(file_number_ + 1); !s.ok()) return s;
+  }
+  uint64_t seq = seq_;
+  std::string hash = last_hash_;
+  std::string out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    AuditEntry& e = entries[i];
+    e.seq = ++seq;
+    if (e.time == absl::InfinitePast()) e.time = now;
+    const unsigned char* r = &random[4 * i];
+    e.receipt = absl::StrFormat("%s-%016x-%02x%02x%02x%02x",
+                                absl::FormatTime("%Y%m%d", e.time, tz), e.seq,
+                                r[0], r[1], r[2], r[3]);
+    e.prev = hash;
+    std::string line = EntryToJson(e);
+    hash = Sha256Hex(line);
+    out += line;
+    out += '\n';
+  }
+  if (absl::Status s = WriteLocked(out); !s.ok()) return s;
+  seq_ = seq;
+  last_hash_ = std::move(hash);
+  if (options_.fsync == FsyncPolicy::kEveryEntry) {
+    if (absl::Status s = SyncLocked(); !s.ok()) return s;
+  }
+  return entries;
+}
+
+AuditHead AuditLog::Head() const {
+  absl::MutexLock lock(&mu_);
+  return AuditHead{seq_, last_hash_, FileName(file_number_)};
+}
+
+absl::StatusOr<ReceiptLookup> AuditLog::LookupReceipt(
+    std::string_view id) const {
+  uint64_t seq = 0;
+  if (id.size() != kReceiptLength || id[8] != '-' || id[25] != '-' ||
+      !IsHex(id.substr(9, 16)) || !IsHex(id.substr(26, 8)) ||
+      !std::all_of(id.begin(), id.begin() + 8,
+                   [](char c) { return c >= '0' && c <= '9'; })) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("receipt: '%s' is not a receipt id (want "
+                        "YYYYMMDD-<16 hex>-<8 hex>)",
+                        Truncated(id, 64)));
+  }
+  for (char c : id.substr(9, 16)) {
+    seq = seq * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  absl::StatusOr<std::vector<uint32_t>> files = ListFiles(dir_);
+  if (!files.ok()) return files.status();
+  const std::string needle = absl::StrFormat("\"receipt\":\"%s\"", id);
+  // Newest first: the first file whose first entry is not after `seq` is the
+  // only one that can hold it (seq grows across files).
+  for (size_t i = files->size(); i-- > 0;) {
+    const std::string name = FileName((*files)[i]);
+    const std::string path = Join(dir_, name);
+    std::optional<std::string> first = FirstLine(path);
+    if (!first) continue;
+    absl::StatusOr<AuditEntry> head = EntryFromJson(*first);
+    if (head.ok() && head->seq > seq) continue;
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    uint64_t number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.find(needle) == std::string::npos) continue;
+      absl::StatusOr<AuditEntry> entry = EntryFromJson(line);
+      if (!entry.ok() || entry->receipt != id) continue;
+      return ReceiptLookup{*std::move(entry), std::move(line), name, number};
+    }
+    break;
+  }
+  return absl::NotFoundError(
+      absl::StrFormat("receipt: no entry with id '%s' in %s", id, dir_));
+}
+
+absl::StatusOr<AuditVerifyReport> VerifyAuditLog(const std::string& dir) {
+  absl::StatusOr<std::vector<uint32_t>> files = ListFiles(dir);
+  if (!files.ok()) return files.status();
+  AuditVerifyReport report;
+  report.head.sha256 = kZeroHash;
+  std::string prev_hash = kZeroHash;
+  uint64_t prev_seq = 0;
+  for (size_t i = 0; i < files->size(); ++i) {
+    const uint32_t number = (*files)[i];
+    const std::string name = FileName(number);
+    if (i > 0 && number != (*files)[i - 1] + 1) {
+      return absl::DataLossError(
+          absl::StrFormat("%s: file %d is missing", name, (*files)[i - 1] + 1));
+    }
+    std::ifstream in(Join(dir, name), std::ios::binary);
+    if (!in) {
+      return absl::NotFoundError(absl::StrFormat("%s: cannot open", name));
+    }
+    ++report.files;
+    std::string line;
+    uint64_t line_number = 0;
+    while (std::getline(in, line)) {
+      ++line_number;
+      if (in.eof()) {
+        return absl::DataLossError(
+            absl::StrFormat("%s:%d: torn last line (no newline; %d bytes)",
+                            name, line_number, line.size()));
+      }
+      absl::StatusOr<AuditEntry> e = EntryFromJson(line);
+      if (!e.ok()) {
+        return absl::DataLossError(
+            absl::StrFormat("%s:%d: not a valid entry: %s", name, line_number,
+                            e.status().message()));
+      }
+      if (e->seq != prev_seq + 1) {
+        return absl::DataLossError(
+            absl::StrFormat("%s:%d: seq %d follows %d (an entry is missing)",
+                            name, line_number, e->seq, prev_seq));
+      }
+      if (e->prev != prev_hash) {
+        return absl::DataLossError(absl::StrFormat(
+            "%s:%d: prev does not match the SHA-256 of the previous line (a "
+            "line was edited or deleted)",
+            name, line_number));
+      }
+      prev_seq = e->seq;
+      prev_hash = Sha256Hex(line);
+      ++report.entries;
+      report.head = AuditHead{prev_seq, prev_hash, name};
+    }
+  }
+  return report;
+}
+
+}  // namespace creditd
