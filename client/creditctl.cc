@@ -1,6 +1,7 @@
 // creditctl: the command-line tool for operators and data teams. One subcommand
 // per job; each lives in its own client/*_command.cc and returns the process
 // exit status.
+#include "client/dups_command.h"
 #include "client/load_command.h"
 #include "client/match_command.h"
 #include "client/validate_command.h"
@@ -20,6 +21,7 @@ constexpr char kUsage[] =
     "  stats      counts of a data directory by kind, status, province, list "
     "and code fault\n"
     "  match      find subjects by a (fuzzy) company name\n"
+    "  dups       duplicate and erroneous codes (重错码) of a data directory\n"
     "  help       this text\n"
     "Run 'creditctl <command> --help' for a command's options.\n";
 
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   }
   if (command == "load") return creditd::RunLoadCommand(args, stdout, stderr);
   if (command == "stats") return creditd::RunStatsCommand(args, stdout, stderr);
+  if (command == "dups") return creditd::RunDupsCommand(args, stdout, stderr);
   if (command == "match") return creditd::RunMatchCommand(args, stdout, stderr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
