@@ -371,12 +371,18 @@ ScoreResult ScoreImpl(const NameParts& a, const NameParts& b,
           CompareRegion(a, b, b_region_code, explain)) {
     parts.push_back(*std::move(region));
   }
-  // Drop the uninformative "行业 = " / "组织形式 = " rows of empty parts.
-  std::erase_if(parts, [](const PartComparison& p) {
-    return p.verdict == PartVerdict::kEqual && p.a.empty() && p.b.empty();
-  });  // (factor 1: removing them never changes the score)
+  // Score before pruning the display rows: without an explanation every row's
+  // text is empty, and pruning first once removed the 字号 row itself, so the
+  // loop skipped the industry's factor instead (ScoreValue said 1.0 where
+  // ScoreNames said 0.85, and a renamed subject's former name lost the tie).
   for (size_t i = generic ? 0 : 1; i < parts.size(); ++i) {
     if (parts[i].verdict != PartVerdict::kGeneric) score *= parts[i].factor;
+  }
+  // Drop the uninformative "行业 = " / "组织形式 = " rows of empty parts.
+  if (explain) {
+    std::erase_if(parts, [](const PartComparison& p) {
+      return p.verdict == PartVerdict::kEqual && p.a.empty() && p.b.empty();
+    });  // (factor 1: removing them never changes the score)
   }
   if (generic) score = std::min(score, kGenericOnlyCap);
   result.score = std::clamp(score, 0.0, 1.0);

@@ -128,10 +128,9 @@ TEST_F(CreditctlMatchTest, FileJsonlWithVariantsAndBadInput) {
   EXPECT_EQ(top_id(1), "S1");
   EXPECT_EQ(top_id(2), "S3");
   EXPECT_EQ(top_id(3), "S4");
-  // TODO(issue 5): `creditctl load` + LoadRegistryReadOnly do not hand the
-  // former name back through ForEachSubject yet, so S4 is found by its
-  // current name (恒通 equal, industry differs); once they do, assert
-  // via_former_name and matched_name == 泉州恒通运输有限公司 here.
+  // A renamed subject is found by its exact former name, and says so.
+  EXPECT_EQ(out[3]["candidates"][0]["via_former_name"], true);
+  EXPECT_EQ(out[3]["candidates"][0]["matched_name"], "泉州恒通运输有限公司");
   EXPECT_EQ(top_id(4), "S6");
 
   const nlohmann::json& c = out[1]["candidates"][0];

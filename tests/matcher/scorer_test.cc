@@ -118,6 +118,24 @@ TEST(ScorerTest, ScoresStayInRange) {
   }
 }
 
+// The cheap score that ranks candidates must equal the explained one: they
+// once differed when the trade names were equal (the industry's factor was
+// skipped), so a renamed subject's exact former name lost to its current name.
+TEST(ScoreValueTest, EqualsExplainedScore) {
+  const char* names[] = {
+      "泉州恒通运输有限公司",         "泉州恒通物流有限公司",
+      "福州鑫盛达科技有限公司",       "鑫盛达科技(福州)有限公司",
+      "福州鑫胜达科技有限责任公司",   "厦门鑫盛达贸易有限公司",
+      "鑫盛达贸易有限公司福州分公司", "科技有限公司"};
+  for (const char* a : names) {
+    for (const char* b : names) {
+      EXPECT_DOUBLE_EQ(ScoreValue(P(a), P(b), 350500),
+                       ScoreNames(P(a), P(b), 350500).score)
+          << a << " vs " << b;
+    }
+  }
+}
+
 TEST(CompareTradeTest, Details) {
   EXPECT_EQ(CompareTrade(U"鑫盛达", U"鑫胜达").detail, "homophone 盛→胜");
   EXPECT_EQ(CompareTrade(U"鑫盛达", U"鑫达").detail, "extra 盛");
