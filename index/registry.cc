@@ -637,21 +637,79 @@ absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& input) {
 
   std::shared_ptr<const Registry> next =
       std::make_shared<Registry>(cur->base_, std::move(delta), *version);
-  if (next->delta_size() >= options_.fold_threshold) {
-    // Fold: a new base from the snapshot's live documents. Readers keep using
-    // the old snapshots meanwhile; only this writer waits
-    // (docs/architecture.md).
-    RegistryBuilder builder;
-    ForAll(
-        next->base_->subjects, next->delta_->subjects,
-        [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
-    ForAll(
-        next->base_->records, next->delta_->records,
-        [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
-    next = builder.Finish(*version);
-  }
+  if (next->delta_size() >= options_.fold_threshold) MaybeStartFold(next);
   Publish(std::move(next));
   return summary;
+}
+
+RegistryHolder::~RegistryHolder() { WaitForFold(); }
+
+void RegistryHolder::WaitForFold() {
+  absl::MutexLock lock(&fold_mu_);
+  if (fold_thread_.joinable()) fold_thread_.join();
+}
+
+void RegistryHolder::MaybeStartFold(std::shared_ptr<const Registry> frozen) {
+  if (fold_running_.load()) return;
+  {
+    // The previous fold thread has finished (fold_running_ is false): reap it.
+    absl::MutexLock lock(&fold_mu_);
+    if (fold_thread_.joinable()) fold_thread_.join();
+    fold_running_ = true;
+    fold_thread_ = std::thread([this, frozen = std::move(frozen)]() mutable {
+      RunFold(std::move(frozen));
+    });
+  }
+}
+
+void RegistryHolder::RunFold(std::shared_ptr<const Registry> frozen) {
+  // Build the new base from the frozen snapshot without any lock: it is
+  // immutable, and writers keep adding to the current delta meanwhile.
+  RegistryBuilder builder;
+  ForAll(
+      frozen->base_->subjects, frozen->delta_->subjects,
+      [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
+  ForAll(
+      frozen->base_->records, frozen->delta_->records,
+      [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
+  std::shared_ptr<const Registry> folded = builder.Finish(frozen->version());
+  const RegistryBase& base = *folded->base_;
+
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<const Registry> cur = current_.load();
+  const RegistryDelta& frozen_delta = *frozen->delta_;
+  const RegistryDelta& cur_delta = *cur->delta_;
+  // The new delta: what was written after the freeze, i.e. every entry of the
+  // current delta that the frozen delta does not hold with the same data.
+  auto delta = std::make_shared<RegistryDelta>();
+  auto carry =
+      [](const absl::flat_hash_map<std::string, std::string>& now,
+         const absl::flat_hash_map<std::string, std::string>& then,
+         const internal::Table& table,
+         absl::flat_hash_map<std::string, std::string>& out,
+         absl::flat_hash_map<std::string, std::vector<std::string>>& by_code,
+         int64_t& adjust) {
+        for (const auto& [id, data] : now) {
+          auto old = then.find(id);
+          if (old != then.end() && old->second == data)
+            continue;  // in the base
+          out[id] = data;
+          if (!data.empty()) {
+            if (auto peek = PeekIdAndCode(data); peek.ok()) {
+              by_code[std::string(peek->code)].push_back(id);
+            }
+          }
+          adjust += (data.empty() ? 0 : 1) - (table.FindId(id) ? 1 : 0);
+        }
+      };
+  carry(cur_delta.subjects, frozen_delta.subjects, base.subjects,
+        delta->subjects, delta->subject_ids_by_code, delta->subject_adjust);
+  carry(cur_delta.records, frozen_delta.records, base.records, delta->records,
+        delta->record_ids_by_code, delta->record_adjust);
+  Publish(std::make_shared<Registry>(folded->base_, std::move(delta),
+                                     cur->version()));
+  ++folds_;
+  fold_running_ = false;
 }
 
 }  // namespace creditd

@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace creditd {
@@ -137,9 +138,11 @@ struct ApplySummary {
 class RegistryHolder {
  public:
   struct Options {
-    // Fold the delta into a new base when it holds this many entries.
+    // Fold the delta into a new base when it holds this many entries. The
+    // fold runs on a background thread: readers and writers go on meanwhile.
     size_t fold_threshold = 100000;
   };
+  ~RegistryHolder();
 
   // Opens the store in `dir` (creating it if absent) and builds the registry
   // from it.
@@ -158,18 +161,32 @@ class RegistryHolder {
   absl::StatusOr<ApplySummary> Apply(const WriteBatch& batch);
 
   XapianStore& store() { return *store_; }
+  // Waits for a running fold to publish (tests, orderly shutdown).
+  void WaitForFold();
+  // Folds completed since start-up.
+  uint64_t folds() const { return folds_.load(); }
   // Milliseconds the start-up load took, and how many documents it read.
   double load_millis() const { return load_millis_; }
 
  private:
   RegistryHolder() = default;
   void Publish(std::shared_ptr<const Registry> next);
+  // Starts a fold of `frozen` into a new base unless one is running.
+  void MaybeStartFold(std::shared_ptr<const Registry> frozen)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // On the fold thread: builds the base, then publishes it under mu_ with the
+  // writes that arrived since `frozen` as the new delta.
+  void RunFold(std::shared_ptr<const Registry> frozen);
 
   Options options_;
   mutable absl::Mutex mu_;
   std::unique_ptr<XapianStore> store_ ABSL_GUARDED_BY(mu_);
   std::atomic<std::shared_ptr<const Registry>> current_;
   double load_millis_ = 0;
+  std::thread fold_thread_;  // joined by the next MaybeStartFold / WaitForFold
+  std::atomic<bool> fold_running_{false};
+  std::atomic<uint64_t> folds_{0};
+  absl::Mutex fold_mu_;  // serialises joins of fold_thread_
 };
 
 }  // namespace creditd

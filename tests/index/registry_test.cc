@@ -172,6 +172,41 @@ TEST_P(RegistryHolderTest, ReadersNeverSeeHalfABatch) {
   EXPECT_EQ(holder->Current()->CountByCode(kA), 40u);
 }
 
+TEST_P(RegistryHolderTest, BackgroundFoldsLoseNothing) {
+  auto holder = Open();
+  ASSERT_NE(holder, nullptr);
+  // Writes keep arriving while folds run; every write must stay visible, and
+  // replaced or deleted subjects must stay replaced or deleted.
+  for (int i = 0; i < 60; ++i) {
+    WriteBatch b;
+    b.upsert_subjects = {
+        MakeSubject("s" + std::to_string(i), kA, "甲" + std::to_string(i))};
+    if (i >= 10) {
+      b.upsert_subjects.push_back(MakeSubject("s" + std::to_string(i - 10), kB,
+                                              "改" + std::to_string(i - 10)));
+    }
+    if (i >= 20) b.delete_subjects = {"s" + std::to_string(i - 20)};
+    b.put_records = {MakeRecord("r" + std::to_string(i), kA, "red_list")};
+    ASSERT_TRUE(holder->Apply(b).ok());
+    auto reg = holder->Current();
+    EXPECT_EQ(reg->subject_count(), static_cast<size_t>(i >= 20 ? 20 : i + 1))
+        << "after batch " << i;
+  }
+  holder->WaitForFold();
+  auto reg = holder->Current();
+  if (GetParam() == 1) {
+    EXPECT_GT(holder->folds(), 0u);
+  }
+  EXPECT_EQ(reg->subject_count(), 20u);
+  EXPECT_EQ(reg->record_count(), 60u);
+  EXPECT_EQ(reg->CountByCode(kB), 10u);  // s40..s49 moved to code B
+  EXPECT_EQ(reg->CountByCode(kA), 10u);  // s50..s59
+  EXPECT_FALSE(reg->SubjectById("s39").has_value());
+  EXPECT_EQ(reg->SubjectById("s45")->name, "改45");
+  EXPECT_EQ(reg->SubjectById("s55")->name, "甲55");
+  EXPECT_EQ(reg->RecordsByCode(kA).size(), 60u);
+}
+
 // 1: fold after every batch; large: never fold in the test.
 INSTANTIATE_TEST_SUITE_P(FoldThresholds, RegistryHolderTest,
                          ::testing::Values(1, 1000000));
