@@ -4,6 +4,7 @@
 #include "client/dups_command.h"
 #include "client/load_command.h"
 #include "client/match_command.h"
+#include "client/remote_command.h"
 #include "client/validate_command.h"
 
 #include <cstdio>
@@ -22,7 +23,11 @@ constexpr char kUsage[] =
     "and code fault\n"
     "  match      find subjects by a (fuzzy) company name\n"
     "  dups       duplicate and erroneous codes (重错码) of a data directory\n"
+    "  ping       round trip to a daemon (--connect HOST:PORT)\n"
+    "  check      check a code against a daemon (--connect HOST:PORT)\n"
     "  help       this text\n"
+    "check, match and stats with --connect HOST:PORT ask a running daemon "
+    "(creditctl ping --help).\n"
     "Run 'creditctl <command> --help' for a command's options.\n";
 
 }  // namespace
@@ -34,6 +39,12 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  // With --connect the command goes to a running daemon (client/client.h).
+  if (command == "ping" || command == "check" ||
+      ((command == "match" || command == "stats") &&
+       creditd::HasConnectFlag(args))) {
+    return creditd::RunRemoteCommand(command, args, stdout, stderr);
+  }
   if (command == "validate") {
     return creditd::RunValidateCommand(args, stdout, stderr);
   }

@@ -1,0 +1,158 @@
+// check, batch_check, receipt_lookup over check/check_engine.h.
+#include "daemon/error_codes.h"
+#include "daemon/handlers/convert.h"
+#include "daemon/handlers/handlers.h"
+
+#include "absl/strings/str_format.h"
+#include "check/audit_log.h"
+#include "check/check_engine.h"
+
+namespace creditd::handlers {
+namespace {
+
+std::string S(std::string_view v) { return std::string(v); }
+
+absl::StatusOr<CheckRequest> FromProto(const pb::CheckRequest& p,
+                                       const RequestContext& ctx) {
+  CheckRequest r;
+  r.code = p.code();
+  r.name = p.name();
+  r.scenario = p.scenario();
+  if (!p.date().empty()) {
+    auto d = OptionalDate(p.date(), "date");
+    if (!d.ok()) return d.status();
+    r.date = *d;
+  }
+  r.admin_view = p.admin_view();
+  r.caller = ctx.session->principal.name;
+  return r;
+}
+
+void ToProto(const CheckResult& c, pb::CheckResponse* out) {
+  out->set_verdict(S(ActionName(c.verdict)));
+  out->set_fired(c.fired.ToString());
+  if (const MeasureRule* rule = c.fired.rule) {
+    out->set_fired_basis(rule->basis);
+    out->set_fired_wording(rule->wording);
+  }
+  out->set_identity(S(IdentityCaseName(c.identity)));
+  for (const IdentityIssue& i : c.issues) {
+    pb::IdentityIssue* p = out->add_issues();
+    p->set_kind(S(IdentityIssueName(i.kind)));
+    p->set_message(i.message);
+  }
+  out->set_code(c.code);
+  out->set_code_fault(c.code_fault);
+  out->set_code_fault_detail(c.code_fault_detail);
+  for (const Subject& s : c.subjects) handlers::ToProto(s, out->add_subjects());
+  pb::NameCheck* n = out->mutable_name_check();
+  n->set_given(c.name_check.given);
+  n->set_matches(c.name_check.matches);
+  n->set_best_name(c.name_check.best_name);
+  n->set_via_former_name(c.name_check.via_former_name);
+  n->set_score(c.name_check.score);
+  n->set_explanation(c.name_check.explanation);
+  for (const CheckedRecord& r : c.records) {
+    pb::CheckedRecord* p = out->add_records();
+    handlers::ToProto(r.record, p->mutable_record());
+    p->set_disposition(S(DispositionName(r.disposition)));
+    if (r.not_in_force != NotInForce::kNone) {
+      p->set_not_in_force(S(NotInForceName(r.not_in_force)));
+    }
+    if (r.rule != nullptr) {
+      p->set_action(S(ActionName(r.rule->action)));
+      p->set_basis(r.rule->basis);
+      p->set_wording(r.rule->wording);
+    }
+  }
+  out->set_scenario(c.scenario);
+  out->set_date(FormatDate(c.date));
+  out->set_data_version(c.data_version);
+  if (c.measures) out->set_measures_version(c.measures->version());
+  out->set_receipt(c.receipt);
+}
+
+absl::StatusOr<std::shared_ptr<const CheckEngine>> Engine(
+    const RequestContext& ctx) {
+  auto engine = ctx.state->check_engine();
+  if (engine == nullptr) {
+    return absl::UnavailableError("check: the check engine is not running");
+  }
+  return engine;
+}
+
+}  // namespace
+
+absl::StatusOr<pb::CheckResponse> Check(const pb::CheckRequest& req,
+                                        const RequestContext& ctx) {
+  auto engine = Engine(ctx);
+  if (!engine.ok()) return engine.status();
+  auto request = FromProto(req, ctx);
+  if (!request.ok()) return request.status();
+  const auto snap = ctx.state->snapshot();
+  absl::StatusOr<CheckResult> result = (*engine)->Check(*snap, *request);
+  if (!result.ok()) return result.status();
+  pb::CheckResponse r;
+  ToProto(*result, &r);
+  return r;
+}
+
+absl::StatusOr<pb::BatchCheckResponse> BatchCheck(
+    const pb::BatchCheckRequest& req, const RequestContext& ctx) {
+  auto engine = Engine(ctx);
+  if (!engine.ok()) return engine.status();
+  // Entries whose request is malformed get their error; the rest go to the
+  // engine in one batch (one audit append).
+  std::vector<CheckRequest> requests;
+  std::vector<int> position;  // requests[i] answers entry position[i]
+  pb::BatchCheckResponse r;
+  for (int i = 0; i < req.checks_size(); ++i) {
+    pb::BatchCheckEntry* e = r.add_entries();
+    auto one = FromProto(req.checks(i), ctx);
+    if (!one.ok()) {
+      const WireError code = WireErrorFromStatus(one.status());
+      e->mutable_error()->set_code(static_cast<uint32_t>(code));
+      e->mutable_error()->set_name(S(WireErrorName(code)));
+      e->mutable_error()->set_message(
+          SafeMessage(std::string(one.status().message())));
+      continue;
+    }
+    requests.push_back(std::move(*one));
+    position.push_back(i);
+  }
+  const auto snap = ctx.state->snapshot();
+  auto results =
+      (*engine)->CheckBatch(*snap, requests, ctx.session->principal.name);
+  if (!results.ok()) return results.status();
+  for (size_t i = 0; i < results->size(); ++i) {
+    pb::BatchCheckEntry* e = r.mutable_entries(position[i]);
+    const auto& one = (*results)[i];
+    if (one.ok()) {
+      ToProto(*one, e->mutable_result());
+    } else {
+      const WireError code = WireErrorFromStatus(one.status());
+      e->mutable_error()->set_code(static_cast<uint32_t>(code));
+      e->mutable_error()->set_name(S(WireErrorName(code)));
+      e->mutable_error()->set_message(
+          SafeMessage(std::string(one.status().message())));
+    }
+  }
+  return r;
+}
+
+absl::StatusOr<pb::ReceiptLookupResponse> ReceiptLookup(
+    const pb::ReceiptLookupRequest& req, const RequestContext& ctx) {
+  AuditLog* log = ctx.state->audit_log();
+  if (log == nullptr) {
+    return absl::UnavailableError("receipt_lookup: no audit log");
+  }
+  auto found = log->LookupReceipt(req.receipt());
+  if (!found.ok()) return found.status();
+  pb::ReceiptLookupResponse r;
+  r.set_line(found->line);
+  r.set_file(found->file);
+  r.set_line_number(found->line_number);
+  return r;
+}
+
+}  // namespace creditd::handlers

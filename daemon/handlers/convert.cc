@@ -1,0 +1,125 @@
+#include "daemon/handlers/convert.h"
+
+#include "absl/strings/str_format.h"
+
+namespace creditd::handlers {
+
+namespace {
+std::string S(std::string_view v) { return std::string(v); }
+}  // namespace
+
+absl::StatusOr<Date> OptionalDate(std::string_view text,
+                                  std::string_view field) {
+  if (text.empty()) return Date{};
+  absl::StatusOr<Date> d = ParseDate(text);
+  if (!d.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %s", absl::string_view(field.data(), field.size()),
+                        d.status().message()));
+  }
+  return *d;
+}
+
+void ToProto(const Subject& s, proto::Subject* out) {
+  out->set_id(s.id);
+  out->set_code(s.code);
+  out->set_name(s.name);
+  for (const auto& f : s.former_names) out->add_former_names(f);
+  out->set_legal_rep(s.legal_rep);
+  out->set_region(s.region);
+  out->set_status(S(SubjectStatusName(s.status)));
+  out->set_registered_on(FormatDate(s.registered_on));
+  out->set_org_code(s.org_code);
+  out->set_reg_no(s.reg_no);
+  out->set_source(s.source);
+  out->set_kind(S(SubjectKindName(KindOfCode(s.code))));
+}
+
+void ToProto(const Record& r, proto::Record* out) {
+  out->set_id(r.id);
+  out->set_code(r.code);
+  out->set_list(r.list);
+  out->set_name(r.name);
+  out->set_authority(r.authority);
+  out->set_basis(r.basis);
+  out->set_doc_no(r.doc_no);
+  out->set_detail(r.detail);
+  out->set_decided_on(FormatDate(r.decided_on));
+  out->set_valid_from(FormatDate(r.valid_from));
+  out->set_valid_until(FormatDate(r.valid_until));
+  out->set_repaired_on(FormatDate(r.repaired_on));
+  out->set_disputed(r.disputed);
+  out->set_source(r.source);
+}
+
+absl::StatusOr<Subject> FromProto(const proto::Subject& p,
+                                  std::string_view where) {
+  const std::string w(where);
+  Subject s;
+  s.id = p.id();
+  s.code = p.code();
+  s.name = p.name();
+  if (s.id.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s.id: empty", w));
+  }
+  if (s.name.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s.name: empty", w));
+  }
+  s.former_names.assign(p.former_names().begin(), p.former_names().end());
+  s.legal_rep = p.legal_rep();
+  s.region = p.region();
+  if (s.region.empty() && s.code.size() >= 8) s.region = s.code.substr(2, 6);
+  if (!p.status().empty()) {
+    auto st = ParseSubjectStatus(p.status());
+    if (!st.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s.status: %s", w, st.status().message()));
+    }
+    s.status = *st;
+  }
+  auto reg = OptionalDate(p.registered_on(), w + ".registered_on");
+  if (!reg.ok()) return reg.status();
+  s.registered_on = *reg;
+  s.org_code = p.org_code();
+  s.reg_no = p.reg_no();
+  s.source = p.source().empty() ? "socket" : p.source();
+  return s;
+}
+
+absl::StatusOr<Record> FromProto(const proto::Record& p,
+                                 std::string_view where) {
+  const std::string w(where);
+  Record r;
+  r.id = p.id();
+  r.code = p.code();
+  r.list = p.list();
+  if (r.id.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s.id: empty", w));
+  }
+  if (r.list.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s.list: empty", w));
+  }
+  r.name = p.name();
+  r.authority = p.authority();
+  r.basis = p.basis();
+  r.doc_no = p.doc_no();
+  r.detail = p.detail();
+  struct {
+    const std::string& text;
+    const char* field;
+    Date* out;
+  } dates[] = {{p.decided_on(), "decided_on", &r.decided_on},
+               {p.valid_from(), "valid_from", &r.valid_from},
+               {p.valid_until(), "valid_until", &r.valid_until},
+               {p.repaired_on(), "repaired_on", &r.repaired_on}};
+  for (auto& d : dates) {
+    auto v = OptionalDate(d.text, absl::StrFormat("%s.%s", w, d.field));
+    if (!v.ok()) return v.status();
+    *d.out = *v;
+  }
+  r.disputed = p.disputed();
+  r.source = p.source().empty() ? "socket" : p.source();
+  return r;
+}
+
+}  // namespace creditd::handlers

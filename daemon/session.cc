@@ -1,0 +1,237 @@
+#include "daemon/session.h"
+
+#include "daemon/protocol/frame_codec.h"
+
+#include "absl/strings/str_format.h"
+#include "spdlog/spdlog.h"
+
+#include <span>
+
+namespace creditd {
+
+using asio::redirect_error;
+using asio::use_awaitable;
+using protocol::DecodeResult;
+using protocol::FrameHeader;
+using protocol::kHeaderSize;
+
+Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher)
+    : socket_(std::move(socket)),
+      state_(state),
+      dispatcher_(dispatcher),
+      config_(state->config()),
+      wake_timer_(socket_.get_executor()),
+      watchdog_timer_(socket_.get_executor()) {
+  boost::system::error_code ec;
+  const auto ep = socket_.remote_endpoint(ec);
+  peer_ =
+      ec ? "?" : absl::StrFormat("%s:%d", ep.address().to_string(), ep.port());
+  socket_.set_option(tcp::no_delay(true), ec);
+  state_->connections.fetch_add(1);
+  state_->connections_total.fetch_add(1);
+}
+
+Session::~Session() { state_->connections.fetch_sub(1); }
+
+void Session::Touch() {
+  deadline_ = std::chrono::steady_clock::now() +
+              std::chrono::seconds(config_->idle_timeout_seconds);
+}
+
+void Session::Wake() { wake_timer_.cancel(); }
+
+asio::awaitable<void> Session::Run() {
+  auto self = shared_from_this();
+  Touch();
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->Writer(); },
+      asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->Watchdog(); },
+      asio::detached);
+  co_await Reader();
+  CloseAfterFlush();
+}
+
+void Session::Shutdown() {
+  auto self = shared_from_this();
+  asio::post(socket_.get_executor(), [self]() {
+    if (self->closing_ || self->closed_) return;
+    self->FailAndClose(WireError::kShuttingDown, "server: shutting down");
+    // The reader may sit in a read: stop it (the writer flushes first).
+    boost::system::error_code ec;
+    self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
+  });
+}
+
+void Session::Enqueue(std::string frame) {
+  if (closed_) return;
+  output_bytes_ += frame.size();
+  if (output_bytes_ > static_cast<size_t>(config_->max_output_buffer_bytes)) {
+    spdlog::warn(
+        "event=disconnect reason=output_buffer peer={} queued={} limit={}",
+        peer_, output_bytes_, config_->max_output_buffer_bytes);
+    HardClose();
+    return;
+  }
+  queue_.push_back(std::move(frame));
+  Wake();
+}
+
+void Session::FailAndClose(WireError code, std::string message, uint64_t id,
+                           uint16_t opcode) {
+  Enqueue(protocol::EncodeFrame(
+      opcode, id, protocol::kFlagResponse | protocol::kFlagError,
+      Dispatcher::ErrorBody(code, SafeMessage(message))));
+  CloseAfterFlush();
+}
+
+void Session::CloseAfterFlush() {
+  closing_ = true;
+  Wake();
+}
+
+void Session::HardClose() {
+  if (closed_) return;
+  closed_ = true;
+  closing_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  queue_.clear();
+  wake_timer_.cancel();
+  watchdog_timer_.cancel();
+}
+
+asio::awaitable<void> Session::Reader() {
+  std::array<std::byte, kHeaderSize> header_bytes;
+  boost::system::error_code ec;
+  while (!closing_) {
+    // Header, checked as it arrives.
+    const bool authed = auth_.authenticated;
+    const uint64_t limit = static_cast<uint64_t>(
+        authed ? config_->max_frame_bytes : config_->max_preauth_frame_bytes);
+    const char* limit_name =
+        authed ? "max_frame_bytes" : "max_preauth_frame_bytes";
+    size_t have = 0;
+    DecodeResult decoded;
+    while (true) {
+      const size_t n = co_await socket_.async_read_some(
+          asio::buffer(header_bytes.data() + have, kHeaderSize - have),
+          redirect_error(use_awaitable, ec));
+      if (ec || closing_) co_return;  // EOF, reset, or closed by us
+      have += n;
+      Touch();
+      decoded = protocol::DecodeFrameHeader(
+          std::span<const std::byte>(header_bytes.data(), have), limit,
+          limit_name);
+      if (decoded.state != DecodeResult::State::kNeedMore) break;
+    }
+    if (decoded.state == DecodeResult::State::kBad) {
+      state_->framing_errors.fetch_add(1);
+      const WireError code = decoded.reason.find("exceeds") != std::string::npos
+                                 ? WireError::kFrameTooLarge
+                                 : WireError::kProtocolError;
+      spdlog::warn("event=framing_error peer={} reason=\"{}\"", peer_,
+                   decoded.reason);
+      FailAndClose(code, decoded.reason, decoded.header.request_id,
+                   decoded.header.opcode);
+      co_return;
+    }
+    const FrameHeader& h = decoded.header;
+    // The body is allocated only now, after the limit check.
+    std::string body(h.body_length, '\0');
+    size_t got = 0;
+    while (got < body.size()) {
+      const size_t n = co_await socket_.async_read_some(
+          asio::buffer(body.data() + got, body.size() - got),
+          redirect_error(use_awaitable, ec));
+      if (ec || closing_) co_return;
+      got += n;
+      Touch();
+    }
+    RequestContext ctx;
+    ctx.state = state_;
+    ctx.session = &auth_;
+    ctx.request_id = h.request_id;
+    ctx.peer = peer_;
+    DispatchResult r = dispatcher_->Dispatch(h, body, ctx);
+    // A wrong token closes the connection: one guess per connection.
+    if (r.error == WireError::kUnauthenticated) r.close_after = true;
+    Enqueue(protocol::EncodeFrame(h.opcode, h.request_id, r.flags, r.body));
+    if (r.close_after) {
+      CloseAfterFlush();
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> Session::Writer() {
+  auto self = shared_from_this();
+  boost::system::error_code ec;
+  std::vector<std::string> sending;
+  std::vector<asio::const_buffer> buffers;
+  while (!closed_) {
+    if (queue_.empty()) {
+      if (closing_) break;
+      wake_timer_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_timer_.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    sending.swap(queue_);
+    buffers.clear();
+    size_t bytes = 0;
+    for (const std::string& f : sending) {
+      buffers.emplace_back(f.data(), f.size());
+      bytes += f.size();
+    }
+    co_await asio::async_write(socket_, buffers,
+                               redirect_error(use_awaitable, ec));
+    sending.clear();
+    if (ec) {
+      HardClose();
+      break;
+    }
+    output_bytes_ -= std::min(output_bytes_, bytes);
+    if (!closing_) Touch();
+  }
+  if (!closed_) {
+    // Flushed everything and asked to close: a clean close.
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    HardClose();
+  }
+  writer_done_ = true;
+}
+
+asio::awaitable<void> Session::Watchdog() {
+  auto self = shared_from_this();
+  boost::system::error_code ec;
+  while (!closed_) {
+    watchdog_timer_.expires_at(deadline_);
+    co_await watchdog_timer_.async_wait(redirect_error(use_awaitable, ec));
+    if (closed_) break;
+    if (std::chrono::steady_clock::now() < deadline_) continue;
+    if (!idle_reported_ && !closing_) {
+      idle_reported_ = true;
+      spdlog::info("event=disconnect reason=idle_timeout peer={}", peer_);
+      FailAndClose(WireError::kIdleTimeout,
+                   absl::StrFormat("connection: idle for %d s "
+                                   "(idle_timeout_seconds)",
+                                   config_->idle_timeout_seconds));
+      // Stop the reader; give the writer a grace second to flush.
+      socket_.shutdown(tcp::socket::shutdown_receive, ec);
+      deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      continue;
+    }
+    // Closing but not flushed within the grace period (a client that does
+    // not read), or idle again: close hard.
+    if (closing_) {
+      HardClose();
+      break;
+    }
+    Touch();
+  }
+}
+
+}  // namespace creditd

@@ -1,0 +1,81 @@
+// One client connection: reads frames, dispatches them, queues the replies.
+//
+// Three coroutines per connection, all on the connection's strand (so the
+// members below need no lock):
+//   Reader:   header (20 bytes, decoded incrementally, so a wrong magic is
+//             refused after its first byte) -> limit check -> body -> dispatch
+//             -> queue the reply. Requests are answered in arrival order, each
+//             carrying its request id (pipelining).
+//   Writer:   sends everything queued in one gathered write (replies to
+//             pipelined requests leave together).
+//   Watchdog: a deadline pushed forward by every read and every completed
+//             write; on expiry it queues an idle_timeout error frame and,
+//             after a grace second, closes the socket (STYLE 13).
+// Framing errors queue an error frame and close after it is flushed;
+// request errors are ordinary replies. Queued reply bytes over
+// max_output_buffer_bytes close the connection (a client that never reads).
+#ifndef CREDITD_DAEMON_SESSION_H_
+#define CREDITD_DAEMON_SESSION_H_
+
+#include "daemon/asio_internal.h"
+#include "daemon/dispatcher.h"
+#include "daemon/error_codes.h"
+#include "daemon/state.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace creditd {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher);
+  ~Session();
+
+  // Runs the connection to its end. co_spawn it on socket's executor.
+  asio::awaitable<void> Run();
+  // Graceful stop: replies already queued are sent, then a shutting_down
+  // error frame, then the connection closes. Thread-safe (posts to the
+  // strand).
+  void Shutdown();
+  tcp::socket::executor_type executor() { return socket_.get_executor(); }
+
+ private:
+  asio::awaitable<void> Reader();
+  asio::awaitable<void> Writer();
+  asio::awaitable<void> Watchdog();
+  // Queues a frame; closes the connection when the queue grows past
+  // max_output_buffer_bytes.
+  void Enqueue(std::string frame);
+  // Queues an error frame (request id `id`) and closes after it is sent.
+  void FailAndClose(WireError code, std::string message, uint64_t id = 0,
+                    uint16_t opcode = 0);
+  void CloseAfterFlush();
+  void HardClose();
+  void Wake();
+  void Touch();
+
+  tcp::socket socket_;
+  DaemonState* state_;
+  Dispatcher* dispatcher_;
+  std::shared_ptr<const DaemonConfig> config_;  // limits of this connection
+  std::string peer_;
+  SessionAuth auth_;
+
+  asio::steady_timer wake_timer_;
+  asio::steady_timer watchdog_timer_;
+  std::chrono::steady_clock::time_point deadline_;
+
+  std::vector<std::string> queue_;
+  size_t output_bytes_ = 0;  // queued + being written
+  bool closing_ = false;     // no more reads; close once flushed
+  bool closed_ = false;
+  bool idle_reported_ = false;
+  bool writer_done_ = false;
+};
+
+}  // namespace creditd
+
+#endif  // CREDITD_DAEMON_SESSION_H_

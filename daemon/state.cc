@@ -1,0 +1,101 @@
+#include "daemon/state.h"
+
+#ifdef CREDITD_HAVE_CHECK
+#include "check/audit_log.h"
+#include "check/check_engine.h"
+#endif
+
+#include "absl/strings/str_format.h"
+
+namespace creditd {
+
+absl::StatusOr<std::shared_ptr<const NameIndexSnapshot>>
+NameIndexSnapshot::Build(const Registry& registry) {
+  auto snap = std::make_shared<NameIndexSnapshot>();
+  std::vector<NameEntry> entries;
+  entries.reserve(registry.subject_count());
+  registry.ForEachSubject([&](const Subject& s) {
+    NameEntry e;
+    e.id = static_cast<uint32_t>(snap->subject_ids.size());
+    e.name = s.name;
+    e.former_names = s.former_names;
+    e.region = s.region;
+    e.kind = static_cast<uint8_t>(KindOfCode(s.code));
+    e.status = static_cast<uint8_t>(s.status);
+    snap->subject_ids.push_back(s.id);
+    entries.push_back(std::move(e));
+  });
+  auto index = NameIndex::Build(std::move(entries));
+  if (!index.ok()) return index.status();
+  snap->index = std::move(*index);
+  snap->registry_version = registry.version();
+  return std::shared_ptr<const NameIndexSnapshot>(std::move(snap));
+}
+
+DaemonState::DaemonState(RegistryHolder* registry, DaemonConfig config,
+                         std::shared_ptr<const MeasuresList> measures)
+    : registry_(registry) {
+  (void)auth_.Reload(config.tokens);
+  config_.store(std::make_shared<const DaemonConfig>(std::move(config)));
+  measures_.store(std::move(measures));
+}
+
+DaemonState::~DaemonState() = default;
+
+absl::Status DaemonState::Install(
+    DaemonConfig config, std::shared_ptr<const MeasuresList> measures) {
+  Authenticator probe;
+  if (absl::Status s = probe.Reload(config.tokens); !s.ok()) return s;
+  if (check_engine_.load() != nullptr) {
+    if (absl::Status s = RebuildCheckEngine(config, measures); !s.ok()) {
+      return s;
+    }
+  }
+  (void)auth_.Reload(config.tokens);
+  config_.store(std::make_shared<const DaemonConfig>(std::move(config)));
+  measures_.store(std::move(measures));
+  return absl::OkStatus();
+}
+
+#ifdef CREDITD_HAVE_CHECK
+
+absl::Status DaemonState::RebuildCheckEngine(
+    const DaemonConfig& config, std::shared_ptr<const MeasuresList> m) {
+  CheckEngineOptions options;
+  options.time_zone = config.time_zone;
+  options.max_batch = static_cast<size_t>(config.max_batch);
+  options.audit_log = audit_log_.get();
+  if (absl::Status s = CheckEngine::Validate(options); !s.ok()) return s;
+  auto engine = std::make_shared<CheckEngine>(std::move(m), options);
+  if (auto names = NameResolver::Build(*snapshot()); names.ok()) {
+    engine->SetNameResolver(*names);
+  }
+  check_engine_.store(std::move(engine));
+  return absl::OkStatus();
+}
+
+absl::Status DaemonState::StartCheckEngine() {
+  const auto cfg = config();
+  AuditLogOptions options;
+  options.rotate_bytes = cfg->audit_rotate_bytes;
+  options.time_zone = cfg->time_zone;
+  auto log = AuditLog::Open(cfg->audit_dir, options);
+  if (!log.ok()) return log.status();
+  audit_log_ = std::shared_ptr<AuditLog>(std::move(*log));
+  return RebuildCheckEngine(*cfg, measures());
+}
+
+#else
+
+absl::Status DaemonState::RebuildCheckEngine(
+    const DaemonConfig&, std::shared_ptr<const MeasuresList>) {
+  return absl::UnavailableError("check: this build has no check engine");
+}
+
+absl::Status DaemonState::StartCheckEngine() {
+  return absl::UnavailableError("check: this build has no check engine");
+}
+
+#endif
+
+}  // namespace creditd

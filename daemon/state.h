@@ -1,0 +1,120 @@
+// DaemonState: what the handlers share. Everything readers use is an
+// immutable snapshot behind an atomic shared_ptr (registry, config, measures,
+// name index, check engine), so a request never takes a lock; the SIGHUP
+// reload and the writers publish new snapshots.
+//
+// Thread safety: the snapshot getters may be called from any thread. The
+// setters are called by the reload path and by the write handlers.
+#ifndef CREDITD_DAEMON_STATE_H_
+#define CREDITD_DAEMON_STATE_H_
+
+#include "config/daemon_config.h"
+#include "config/measures.h"
+#include "daemon/auth.h"
+#include "daemon/counters.h"
+#include "index/registry.h"
+#include "matcher/name_matcher.h"
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace creditd {
+
+class CheckEngine;
+class AuditLog;
+
+// A matcher index over one registry snapshot, with the map from the index's
+// ids to subject ids.
+struct NameIndexSnapshot {
+  std::unique_ptr<const NameIndex> index;
+  std::vector<std::string> subject_ids;  // NameEntry::id -> Subject::id
+  uint64_t registry_version = 0;
+
+  // Builds over every subject of `registry`. Errors from NameIndex::Build.
+  static absl::StatusOr<std::shared_ptr<const NameIndexSnapshot>> Build(
+      const Registry& registry);
+};
+
+class DaemonState {
+ public:
+  // REQUIRES: registry outlives the state.
+  DaemonState(RegistryHolder* registry, DaemonConfig config,
+              std::shared_ptr<const MeasuresList> measures);
+  ~DaemonState();
+
+  RegistryHolder& registry() { return *registry_; }
+  std::shared_ptr<const Registry> snapshot() const {
+    return registry_->Current();
+  }
+  std::shared_ptr<const DaemonConfig> config() const { return config_.load(); }
+  std::shared_ptr<const MeasuresList> measures() const {
+    return measures_.load();
+  }
+  std::shared_ptr<const NameIndexSnapshot> names() const {
+    return names_.load();
+  }
+  // Null when the build has no check engine or it failed to start.
+  std::shared_ptr<const CheckEngine> check_engine() const {
+    return check_engine_.load();
+  }
+  AuditLog* audit_log() const { return audit_log_.get(); }
+  Authenticator& auth() { return auth_; }
+
+  // Installs a new config (tokens and limits apply to the next request;
+  // listen addresses only at restart) and measures list; rebuilds the check
+  // engine. On error nothing changes.
+  absl::Status Install(DaemonConfig config,
+                       std::shared_ptr<const MeasuresList> measures);
+  void set_names(std::shared_ptr<const NameIndexSnapshot> names) {
+    names_.store(std::move(names));
+  }
+  // Opens the audit log in config().audit_dir and builds the check engine.
+  // Unavailable when this build has no check engine.
+  absl::Status StartCheckEngine();
+
+  // Counters of row i of CommandTable() (daemon/command_table.h).
+  CommandCounters& counters(size_t i) { return counters_[i]; }
+  std::atomic<uint64_t> unknown_opcodes{0};
+  std::atomic<int64_t> connections{0};
+  std::atomic<uint64_t> connections_total{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> framing_errors{0};
+  const absl::Time started = absl::Now();
+
+ private:
+  absl::Status RebuildCheckEngine(const DaemonConfig& config,
+                                  std::shared_ptr<const MeasuresList> m);
+
+  RegistryHolder* registry_;
+  std::atomic<std::shared_ptr<const DaemonConfig>> config_;
+  std::atomic<std::shared_ptr<const MeasuresList>> measures_;
+  std::atomic<std::shared_ptr<const NameIndexSnapshot>> names_;
+  std::atomic<std::shared_ptr<const CheckEngine>> check_engine_;
+  std::shared_ptr<AuditLog> audit_log_;
+  Authenticator auth_;
+  std::array<CommandCounters, kMaxCommands> counters_;
+};
+
+// Per-connection authentication state (owned by the session).
+struct SessionAuth {
+  bool authenticated = false;
+  Principal principal;
+};
+
+// What a handler knows about the request besides its message.
+struct RequestContext {
+  DaemonState* state = nullptr;
+  SessionAuth* session = nullptr;  // the Auth handler updates it
+  uint64_t request_id = 0;
+  std::string peer;  // "127.0.0.1:53412", for logs
+};
+
+}  // namespace creditd
+
+#endif  // CREDITD_DAEMON_STATE_H_

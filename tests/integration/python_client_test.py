@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""The Python client against the real daemon: every operation once, plus error replies.
+
+Run by ctest: python_client_test.py CREDITD CREDITCTL PROTO_DIR CLIENT_DIR.
+Needs only /usr/bin/python3 with python3-protobuf and protoc (scripts/bootstrap installs both).
+"""
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+CREDITD, CREDITCTL, PROTO_DIR, CLIENT_DIR = sys.argv[1:5]
+TMP = tempfile.mkdtemp(prefix="creditd-pytest-")
+subprocess.run(["protoc", "--python_out=" + TMP, "-I", PROTO_DIR,
+                os.path.join(PROTO_DIR, "creditd.proto")], check=True)
+shutil.copy(os.path.join(CLIENT_DIR, "creditd_client.py"), TMP)
+sys.path.insert(0, TMP)
+from creditd_client import Client, CreditdError  # noqa: E402
+
+TOKEN = "py-secret"
+SUBJECTS = """\
+{"id":"S1","code":"91350100M000100Y43","name":"福州鑫盛达科技有限公司","former_names":["福州鑫盛达贸易有限公司"]}
+{"id":"S2","code":"914403001922038216","name":"华为技术有限公司"}
+{"id":"S3","code":"91110108551385082Q","name":"小米科技有限责任公司","status":"revoked"}
+"""
+RECORDS = """\
+{"id":"R1","code":"91350100M000100Y43","list":"serious_dishonesty","authority":"福州市市场监督管理局","valid_from":"2020-01-01"}
+{"id":"R2","code":"914403001922038216","list":"red_list","valid_from":"2020-01-01"}
+"""
+
+
+class PythonClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        data = os.path.join(TMP, "db")
+        for name, text in (("s.jsonl", SUBJECTS), ("r.jsonl", RECORDS)):
+            with open(os.path.join(TMP, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        subprocess.run([CREDITCTL, "load", "--quiet", "--data", data,
+                        os.path.join(TMP, "s.jsonl"), os.path.join(TMP, "r.jsonl")],
+                       check=True, stdout=subprocess.DEVNULL)
+        sha = hashlib.sha256(TOKEN.encode()).hexdigest()
+        config = os.path.join(TMP, "creditd.toml")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write('[server]\naddress = "127.0.0.1"\nport = 0\ndata_dir = "%s"\n'
+                    '[metrics]\nport = 0\n[audit]\ndir = "%s/audit"\n'
+                    '[[auth.tokens]]\nname = "py"\nsha256 = "%s"\n'
+                    'roles = ["check", "match", "dups", "write", "admin"]\n'
+                    '[[auth.tokens]]\nname = "reader"\nsha256 = "%s"\nroles = ["check"]\n'
+                    % (data, TMP, sha, hashlib.sha256(b"reader-secret").hexdigest()))
+        cls.log = open(os.path.join(TMP, "creditd.log"), "w+")
+        cls.proc = subprocess.Popen([CREDITD, "--config", config], stdout=cls.log,
+                                    stderr=subprocess.STDOUT)
+        cls.port = None
+        for _ in range(300):
+            cls.log.seek(0)
+            for line in cls.log.read().splitlines():
+                if line.startswith("listening 127.0.0.1:"):
+                    cls.port = int(line.rsplit(":", 1)[1])
+            if cls.port or cls.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        if not cls.port:
+            raise RuntimeError("creditd did not start")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.send_signal(signal.SIGTERM)
+        cls.proc.wait(timeout=20)
+        cls.log.close()
+        shutil.rmtree(TMP, ignore_errors=True)
+
+    def client(self, token=TOKEN):
+        return Client("127.0.0.1", self.port, token=token)
+
+    def test_check_verdicts_and_receipt(self):
+        with self.client() as c:
+            blocked = c.check("91350100M000100Y43", scenario="government_procurement")
+            self.assertEqual(blocked.verdict, "block")
+            self.assertEqual(blocked.records[0].record.list, "serious_dishonesty")
+            self.assertTrue(c.receipt(blocked.receipt).line.startswith("{"))
+            red = c.check("914403001922038216", scenario="honours")
+            self.assertIn(red.verdict, ("incentive", "clear"))
+            revoked = c.check("91110108551385082Q", scenario="bidding")
+            self.assertEqual(revoked.verdict, "warn")
+            invalid = c.check("91350100M000100Y44", scenario="bidding")
+            self.assertEqual(invalid.code_fault, "check_character")
+            mismatch = c.check("914403001922038216", name="福州鑫盛达科技有限公司",
+                               scenario="bidding")
+            self.assertIn("name_mismatch", [i.kind for i in mismatch.issues])
+            batch = c.batch_check([("91350100M000100Y43", ""), ("", "")],
+                                  scenario="bidding")
+            self.assertEqual(len(batch.entries), 2)
+            self.assertEqual(batch.entries[0].result.verdict, "block")
+            self.assertTrue(batch.entries[1].HasField("error"))
+
+    def test_names_codes_and_lookup(self):
+        with self.client() as c:
+            v = c.validate(["91350100M000100Y43", "91350100M000100Y44"]).results
+            self.assertEqual([x.valid for x in v], [True, False])
+            m = c.match("福州鑫盛达贸易有限公司", top_k=3)
+            self.assertEqual(m.candidates[0].subject.id, "S1")
+            self.assertTrue(m.candidates[0].via_former_name)
+            self.assertTrue(c.compare_names("鑫盛达科技(福州)有限公司",
+                                            "福州鑫盛达科技有限公司").same_subject_likely)
+            self.assertEqual(c.subject(code="914403001922038216").subjects[0].name, "华为技术有限公司")
+            x = c.extract("中标候选人：91350100M000100Y43、9135010OM000100Y43", check=True)
+            self.assertEqual([e.validation.valid for e in x.codes], [True, False])
+            self.assertIn("codes", c.duplicate_report().summary)
+            self.assertGreaterEqual(c.stats().subjects, 3)
+            self.assertEqual(c.ping(b"hi").payload, b"hi")
+
+    def test_writes_are_visible_on_another_connection(self):
+        with self.client() as w, self.client() as r:
+            res = w.upsert_subjects([{"id": "S9", "code": "91440300192317458F",
+                                      "name": "比亚迪股份有限公司"}])
+            self.assertEqual(res.subjects_new, 1)
+            self.assertEqual(r.subject(id="S9").subjects[0].code, "91440300192317458F")
+            w.put_records([{"id": "R9", "code": "91440300192317458F",
+                            "list": "abnormal_operation", "valid_from": "2021-01-01"}])
+            self.assertEqual(r.check("91440300192317458F", scenario="bidding").verdict, "warn")
+            w.repair_record("R9", "2022-01-01")
+            self.assertEqual(r.check("91440300192317458F", scenario="bidding").verdict, "clear")
+
+    def test_errors(self):
+        with self.client(token="reader-secret") as c:
+            with self.assertRaises(CreditdError) as e:
+                c.match("华为")
+            self.assertEqual(e.exception.name, "permission_denied")
+        with self.assertRaises(CreditdError):
+            Client("127.0.0.1", self.port, token="wrong")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=1)
