@@ -128,26 +128,29 @@ std::string FiredRule::ToString() const {
 
 absl::StatusOr<std::shared_ptr<const NameResolver>> NameResolver::Build(
     const Registry& registry, NameIndexOptions options) {
-  std::shared_ptr<NameResolver> resolver(new NameResolver());
   std::vector<NameEntry> entries;
   entries.reserve(registry.subject_count());
-  resolver->ids_.reserve(registry.subject_count());
+  auto ids = std::make_shared<std::vector<std::string>>();
+  ids->reserve(registry.subject_count());
   registry.ForEachSubject([&](const Subject& s) {
-    NameEntry e;
-    e.id = static_cast<uint32_t>(resolver->ids_.size());
-    e.name = s.name;
-    e.former_names = s.former_names;
-    e.region = s.region;
-    e.kind = static_cast<uint8_t>(KindOfCode(s.code));
-    e.status = static_cast<uint8_t>(s.status);
-    entries.push_back(std::move(e));
-    resolver->ids_.push_back(s.id);
+    entries.push_back(NameEntryFor(s, static_cast<uint32_t>(ids->size())));
+    ids->push_back(s.id);
   });
   absl::StatusOr<std::unique_ptr<const NameIndex>> index =
       NameIndex::Build(std::move(entries), options);
   if (!index.ok()) return index.status();
-  resolver->index_ = *std::move(index);
-  resolver->version_ = registry.version();
+  return Wrap(std::shared_ptr<const NameIndex>(*std::move(index)),
+              std::move(ids), registry.version());
+}
+
+std::shared_ptr<const NameResolver> NameResolver::Wrap(
+    std::shared_ptr<const NameIndex> index,
+    std::shared_ptr<const std::vector<std::string>> subject_ids,
+    uint64_t registry_version) {
+  std::shared_ptr<NameResolver> resolver(new NameResolver());
+  resolver->index_ = std::move(index);
+  resolver->ids_ = std::move(subject_ids);
+  resolver->version_ = registry_version;
   return std::shared_ptr<const NameResolver>(std::move(resolver));
 }
 

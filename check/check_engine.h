@@ -215,13 +215,21 @@ class NameResolver {
   // at most `limit`. InvalidArgument when the name fails normalisation.
   absl::StatusOr<std::vector<Candidate>> Resolve(std::string_view name,
                                                  size_t limit) const;
-  const std::string& subject_id(uint32_t id) const { return ids_[id]; }
+  // A resolver over an index built elsewhere (the daemon builds one name index
+  // and shares it between match and checks). `subject_ids` maps
+  // NameEntry::id to Subject::id.
+  static std::shared_ptr<const NameResolver> Wrap(
+      std::shared_ptr<const NameIndex> index,
+      std::shared_ptr<const std::vector<std::string>> subject_ids,
+      uint64_t registry_version);
+
+  const std::string& subject_id(uint32_t id) const { return (*ids_)[id]; }
   uint64_t registry_version() const { return version_; }
 
  private:
   NameResolver() = default;
-  std::unique_ptr<const NameIndex> index_;
-  std::vector<std::string> ids_;  // NameEntry::id -> Subject::id
+  std::shared_ptr<const NameIndex> index_;
+  std::shared_ptr<const std::vector<std::string>> ids_;  // -> Subject::id
   uint64_t version_ = 0;
 };
 

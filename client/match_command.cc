@@ -238,14 +238,7 @@ int RunMatchCommand(const std::vector<std::string>& args, FILE* out,
   Subjects subjects;
   std::vector<NameEntry> entries;
   (*reg)->ForEachSubject([&](const Subject& s) {
-    NameEntry e;
-    e.id = static_cast<uint32_t>(entries.size());
-    e.name = s.name;
-    e.former_names = s.former_names;
-    e.region = s.region;
-    e.kind = static_cast<uint8_t>(KindOfCode(s.code));
-    e.status = static_cast<uint8_t>(s.status);
-    entries.push_back(std::move(e));
+    entries.push_back(NameEntryFor(s, static_cast<uint32_t>(entries.size())));
     subjects.ids.push_back(s.id);
     subjects.codes.push_back(s.code);
     subjects.names.push_back(s.name);

@@ -93,6 +93,10 @@ int main(int argc, char** argv) {
   creditd::DaemonState state(
       registry->get(), *config,
       std::make_shared<const creditd::MeasuresList>(std::move(*measures)));
+  // The name index first: the check engine shares it.
+  auto names = creditd::NameIndexSnapshot::Build(*snap);
+  if (!names.ok()) return Fail(std::string(names.status().message()));
+  state.set_names(std::move(*names));
   if (absl::Status s = state.StartCheckEngine(); !s.ok()) {
     if (s.code() == absl::StatusCode::kUnavailable) {
       spdlog::warn("event=check_engine_unavailable reason=\"{}\"",
@@ -101,9 +105,6 @@ int main(int argc, char** argv) {
       return Fail(std::string(s.message()));
     }
   }
-  auto names = creditd::NameIndexSnapshot::Build(*snap);
-  if (!names.ok()) return Fail(std::string(names.status().message()));
-  state.set_names(std::move(*names));
 
   creditd::Server server(&state, config_path);
   if (absl::Status s = server.Start(); !s.ok()) {

@@ -15,15 +15,9 @@ NameIndexSnapshot::Build(const Registry& registry) {
   std::vector<NameEntry> entries;
   entries.reserve(registry.subject_count());
   registry.ForEachSubject([&](const Subject& s) {
-    NameEntry e;
-    e.id = static_cast<uint32_t>(snap->subject_ids.size());
-    e.name = s.name;
-    e.former_names = s.former_names;
-    e.region = s.region;
-    e.kind = static_cast<uint8_t>(KindOfCode(s.code));
-    e.status = static_cast<uint8_t>(s.status);
+    entries.push_back(
+        NameEntryFor(s, static_cast<uint32_t>(snap->subject_ids.size())));
     snap->subject_ids.push_back(s.id);
-    entries.push_back(std::move(e));
   });
   auto index = NameIndex::Build(std::move(entries));
   if (!index.ok()) return index.status();
@@ -41,6 +35,13 @@ DaemonState::DaemonState(RegistryHolder* registry, DaemonConfig config,
 }
 
 DaemonState::~DaemonState() = default;
+
+void DaemonState::set_names(std::shared_ptr<const NameIndexSnapshot> names) {
+  names_.store(std::move(names));
+  if (check_engine() != nullptr) {
+    RebuildCheckEngine(*config(), measures()).IgnoreError();
+  }
+}
 
 absl::Status DaemonState::Install(
     DaemonConfig config, std::shared_ptr<const MeasuresList> measures) {
@@ -67,8 +68,14 @@ absl::Status DaemonState::RebuildCheckEngine(
   options.audit_log = audit_log_.get();
   if (absl::Status s = CheckEngine::Validate(options); !s.ok()) return s;
   auto engine = std::make_shared<CheckEngine>(std::move(m), options);
-  if (auto names = NameResolver::Build(*snapshot()); names.ok()) {
-    engine->SetNameResolver(*names);
+  // Name-only checks resolve through the same index as match: one index in
+  // memory, built once per start or reload (set_names rebuilds the engine).
+  if (const auto names = this->names(); names && names->index) {
+    engine->SetNameResolver(NameResolver::Wrap(
+        std::shared_ptr<const NameIndex>(names, names->index.get()),
+        std::shared_ptr<const std::vector<std::string>>(names,
+                                                        &names->subject_ids),
+        names->registry_version));
   }
   check_engine_.store(std::move(engine));
   return absl::OkStatus();

@@ -71,9 +71,9 @@ class DaemonState {
   // engine. On error nothing changes.
   absl::Status Install(DaemonConfig config,
                        std::shared_ptr<const MeasuresList> measures);
-  void set_names(std::shared_ptr<const NameIndexSnapshot> names) {
-    names_.store(std::move(names));
-  }
+  // Installs a new name index and rebuilds the check engine over it (the two
+  // share one index).
+  void set_names(std::shared_ptr<const NameIndexSnapshot> names);
   // Opens the audit log in config().audit_dir and builds the check engine.
   // Unavailable when this build has no check engine.
   absl::Status StartCheckEngine();

@@ -453,4 +453,15 @@ absl::StatusOr<Comparison> CompareNames(std::string_view given,
   return c;
 }
 
+NameEntry NameEntryFor(const Subject& subject, uint32_t id) {
+  NameEntry e;
+  e.id = id;
+  e.name = subject.name;
+  e.former_names = subject.former_names;
+  e.region = subject.region;
+  e.kind = static_cast<uint8_t>(KindOfCode(subject.code));
+  e.status = static_cast<uint8_t>(subject.status);
+  return e;
+}
+
 }  // namespace creditd

@@ -21,6 +21,7 @@
 #ifndef CREDITD_MATCHER_NAME_MATCHER_H_
 #define CREDITD_MATCHER_NAME_MATCHER_H_
 
+#include "index/subject.h"
 #include "matcher/name_parts.h"
 #include "matcher/normalizer.h"
 #include "matcher/postings.h"
@@ -46,6 +47,10 @@ struct NameEntry {
   uint8_t kind = 0;    // caller-defined (e.g. SubjectKind), used by filters
   uint8_t status = 0;  // caller-defined (e.g. SubjectStatus)
 };
+
+// The entry for a registry subject: its names, region, kind (SubjectKind of
+// its code) and status (SubjectStatus), under the caller's `id`.
+NameEntry NameEntryFor(const Subject& subject, uint32_t id);
 
 struct NameIndexOptions {
   // Posting lists longer than this are dropped at build time (see top).
