@@ -721,50 +721,60 @@ absl::StatusOr<std::unique_ptr<BulkLoadSink>> BulkLoadSink::Open(
   return sink;
 }
 
+namespace {
+
+// Sorts one kind's upserts into inserts (id not stored), upserts (content
+// changed) and repeats (same content fingerprint: counted, not written), and
+// records the fingerprints to keep once the batch commits.
+template <typename Doc, typename Encode>
+void SortByFingerprint(const std::vector<Doc>& docs, Encode encode,
+                       const absl::flat_hash_map<uint64_t, uint64_t>& stored,
+                       size_t& created, size_t& replaced, size_t& repeated,
+                       std::vector<Doc>& inserts, std::vector<Doc>& upserts,
+                       std::vector<std::pair<uint64_t, uint64_t>>& updates) {
+  std::string data;
+  for (const Doc& doc : docs) {
+    data.clear();
+    encode(doc, &data);
+    const uint64_t id = Fnv1a64(doc.id),
+                   content = Fnv1a64(internal::ContentOf(data));
+    auto it = stored.find(id);
+    if (it != stored.end() && it->second == content) {
+      ++repeated;
+      continue;
+    }
+    updates.emplace_back(id, content);
+    if (it == stored.end()) {
+      ++created;
+      inserts.push_back(doc);
+    } else {
+      ++replaced;
+      upserts.push_back(doc);
+    }
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<ApplySummary> BulkLoadSink::Apply(const WriteBatch& batch) {
   ApplySummary summary;
   summary.version = store_->version();
   WriteBatch effective;
   std::vector<std::pair<uint64_t, uint64_t>> subject_updates, record_updates;
-  std::string data;
-  for (const Subject& s : batch.upsert_subjects) {
-    data.clear();
-    internal::EncodeSubject(s, &data);
-    const uint64_t id = Fnv1a64(s.id),
-                   content = Fnv1a64(internal::ContentOf(data));
-    auto it = subjects_.find(id);
-    if (it != subjects_.end() && it->second == content) {
-      ++summary.subjects_repeated;
-      continue;
-    }
-    subject_updates.emplace_back(id, content);
-    if (it == subjects_.end()) {
-      ++summary.subjects_new;
-      effective.insert_subjects.push_back(s);
-    } else {
-      ++summary.subjects_replaced;
-      effective.upsert_subjects.push_back(s);
-    }
-  }
-  for (const Record& r : batch.put_records) {
-    data.clear();
-    internal::EncodeRecord(r, &data);
-    const uint64_t id = Fnv1a64(r.id),
-                   content = Fnv1a64(internal::ContentOf(data));
-    auto it = records_.find(id);
-    if (it != records_.end() && it->second == content) {
-      ++summary.records_repeated;
-      continue;
-    }
-    record_updates.emplace_back(id, content);
-    if (it == records_.end()) {
-      ++summary.records_new;
-      effective.insert_records.push_back(r);
-    } else {
-      ++summary.records_replaced;
-      effective.put_records.push_back(r);
-    }
-  }
+  SortByFingerprint(
+      batch.upsert_subjects,
+      [](const Subject& s, std::string* out) {
+        internal::EncodeSubject(s, out);
+      },
+      subjects_, summary.subjects_new, summary.subjects_replaced,
+      summary.subjects_repeated, effective.insert_subjects,
+      effective.upsert_subjects, subject_updates);
+  SortByFingerprint(
+      batch.put_records,
+      [](const Record& r, std::string* out) { internal::EncodeRecord(r, out); },
+      records_, summary.records_new, summary.records_replaced,
+      summary.records_repeated, effective.insert_records, effective.put_records,
+      record_updates);
   effective.delete_subjects = batch.delete_subjects;
   effective.delete_records = batch.delete_records;
   if (effective.empty()) return summary;
@@ -775,10 +785,10 @@ absl::StatusOr<ApplySummary> BulkLoadSink::Apply(const WriteBatch& batch) {
   // is.
   for (const auto& [id, content] : subject_updates) subjects_[id] = content;
   for (const auto& [id, content] : record_updates) records_[id] = content;
-  for (const Subject& s : effective.upsert_subjects)
-    subject_codes_.insert(Fnv1a64(s.code));
-  for (const Subject& s : effective.insert_subjects)
-    subject_codes_.insert(Fnv1a64(s.code));
+  for (const auto* list :
+       {&effective.upsert_subjects, &effective.insert_subjects}) {
+    for (const Subject& s : *list) subject_codes_.insert(Fnv1a64(s.code));
+  }
   return summary;
 }
 

@@ -489,6 +489,92 @@ std::optional<std::string_view> CodeOf(std::optional<std::string_view> data) {
 
 }  // namespace
 
+namespace {
+
+// The summary counters of one document kind.
+struct KindCounts {
+  size_t& created;
+  size_t& replaced;
+  size_t& repeated;
+  size_t& deleted;
+  size_t& missing;
+};
+
+// Id -> encoded document, or "" for a delete, in batch order.
+using Changes = std::vector<std::pair<std::string, std::string>>;
+
+// Splits one kind's upserts and deletes into what really changes (appended to
+// `upserts_out` / `deletes_out`) and what is a repeat or a delete of nothing
+// (only counted). `stored(id)` is the snapshot's encoded document.
+template <typename Doc, typename Encode, typename Stored>
+Changes DecideChanges(const std::vector<Doc>& upserts,
+                      const std::vector<std::string>& deletes, Encode encode,
+                      Stored stored, KindCounts counts,
+                      std::vector<Doc>& upserts_out,
+                      std::vector<std::string>& deletes_out) {
+  Changes changes;
+  absl::flat_hash_map<std::string, size_t> seen;  // id -> index in changes
+  auto current = [&](const std::string& id) -> std::optional<std::string_view> {
+    auto it = seen.find(id);
+    if (it != seen.end()) return std::string_view(changes[it->second].second);
+    return stored(id);
+  };
+  for (const Doc& doc : upserts) {
+    std::string data;
+    encode(doc, &data);
+    const std::optional<std::string_view> existing = current(doc.id);
+    if (existing &&
+        internal::ContentOf(*existing) == internal::ContentOf(data)) {
+      ++counts.repeated;
+      continue;
+    }
+    ++(existing && !existing->empty() ? counts.replaced : counts.created);
+    upserts_out.push_back(doc);
+    seen[doc.id] = changes.size();
+    changes.emplace_back(doc.id, std::move(data));
+  }
+  for (const std::string& id : deletes) {
+    const std::optional<std::string_view> existing = current(id);
+    if (!existing || existing->empty()) {
+      ++counts.missing;
+      continue;
+    }
+    ++counts.deleted;
+    deletes_out.push_back(id);
+    seen[id] = changes.size();
+    changes.emplace_back(id, std::string());
+  }
+  return changes;
+}
+
+// Applies `changes` to a delta's documents, code index and live count. The
+// delta already holds the snapshot's earlier writes; `base` answers for ids
+// the delta does not hold.
+void MergeIntoDelta(
+    Changes& changes, const internal::Table& base,
+    absl::flat_hash_map<std::string, std::string>& docs,
+    absl::flat_hash_map<std::string, std::vector<std::string>>& by_code,
+    int64_t& adjust) {
+  for (auto& [id, data] : changes) {
+    std::optional<std::string_view> old_data;
+    if (auto prev = docs.find(id); prev != docs.end()) {
+      if (!prev->second.empty()) old_data = prev->second;
+    } else if (auto slot = base.FindId(id)) {
+      old_data = base.Data(*slot);
+    }
+    const bool existed = old_data.has_value();
+    const bool exists = !data.empty();
+    const std::string old_code(CodeOf(old_data).value_or(""));
+    Reindex(by_code, id,
+            existed ? std::optional<std::string_view>(old_code) : std::nullopt,
+            exists ? CodeOf(std::string_view(data)) : std::nullopt);
+    adjust += (exists ? 1 : 0) - (existed ? 1 : 0);
+    docs[id] = std::move(data);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& input) {
   // The holder knows what is stored, so it decides insert vs replace itself:
   // inserts given by the caller are treated as upserts.
@@ -515,76 +601,24 @@ absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& input) {
   // Decide what really changes; identical content is a repeat and costs no
   // write.
   WriteBatch effective;
-  std::vector<std::pair<std::string, std::string>>
-      subject_changes;  // id -> encoded or ""
-  std::vector<std::pair<std::string, std::string>> record_changes;
-  absl::flat_hash_map<std::string, size_t> seen_subjects,
-      seen_records;  // id -> change index
-
-  for (const Subject& s : batch.upsert_subjects) {
-    std::string data;
-    internal::EncodeSubject(s, &data);
-    auto seen = seen_subjects.find(s.id);
-    std::optional<std::string_view> existing =
-        seen != seen_subjects.end() ? std::optional<std::string_view>(
-                                          subject_changes[seen->second].second)
-                                    : cur->SubjectDataById(s.id);
-    if (existing &&
-        internal::ContentOf(*existing) == internal::ContentOf(data)) {
-      ++summary.subjects_repeated;
-      continue;
-    }
-    if (existing && !existing->empty()) {
-      ++summary.subjects_replaced;
-    } else {
-      ++summary.subjects_new;
-    }
-    effective.upsert_subjects.push_back(s);
-    seen_subjects[s.id] = subject_changes.size();
-    subject_changes.emplace_back(s.id, std::move(data));
-  }
-  for (const std::string& id : batch.delete_subjects) {
-    if (!cur->SubjectDataById(id) && !seen_subjects.contains(id)) {
-      ++summary.subjects_missing;
-      continue;
-    }
-    ++summary.subjects_deleted;
-    effective.delete_subjects.push_back(id);
-    seen_subjects[id] = subject_changes.size();
-    subject_changes.emplace_back(id, std::string());
-  }
-  for (const Record& r : batch.put_records) {
-    std::string data;
-    internal::EncodeRecord(r, &data);
-    auto seen = seen_records.find(r.id);
-    std::optional<std::string_view> existing =
-        seen != seen_records.end() ? std::optional<std::string_view>(
-                                         record_changes[seen->second].second)
-                                   : cur->RecordDataById(r.id);
-    if (existing &&
-        internal::ContentOf(*existing) == internal::ContentOf(data)) {
-      ++summary.records_repeated;
-      continue;
-    }
-    if (existing && !existing->empty()) {
-      ++summary.records_replaced;
-    } else {
-      ++summary.records_new;
-    }
-    effective.put_records.push_back(r);
-    seen_records[r.id] = record_changes.size();
-    record_changes.emplace_back(r.id, std::move(data));
-  }
-  for (const std::string& id : batch.delete_records) {
-    if (!cur->RecordDataById(id) && !seen_records.contains(id)) {
-      ++summary.records_missing;
-      continue;
-    }
-    ++summary.records_deleted;
-    effective.delete_records.push_back(id);
-    seen_records[id] = record_changes.size();
-    record_changes.emplace_back(id, std::string());
-  }
+  Changes subject_changes = DecideChanges(
+      batch.upsert_subjects, batch.delete_subjects,
+      [](const Subject& s, std::string* out) {
+        internal::EncodeSubject(s, out);
+      },
+      [&](std::string_view id) { return cur->SubjectDataById(id); },
+      KindCounts{summary.subjects_new, summary.subjects_replaced,
+                 summary.subjects_repeated, summary.subjects_deleted,
+                 summary.subjects_missing},
+      effective.upsert_subjects, effective.delete_subjects);
+  Changes record_changes = DecideChanges(
+      batch.put_records, batch.delete_records,
+      [](const Record& r, std::string* out) { internal::EncodeRecord(r, out); },
+      [&](std::string_view id) { return cur->RecordDataById(id); },
+      KindCounts{summary.records_new, summary.records_replaced,
+                 summary.records_repeated, summary.records_deleted,
+                 summary.records_missing},
+      effective.put_records, effective.delete_records);
   if (effective.empty()) return summary;
 
   // Durable first: nothing is published unless the commit succeeded.
@@ -594,46 +628,10 @@ absl::StatusOr<ApplySummary> RegistryHolder::Apply(const WriteBatch& input) {
 
   // New delta = old delta + changes, applied in batch order.
   auto delta = std::make_shared<RegistryDelta>(*cur->delta_);
-  for (auto& [id, data] : subject_changes) {
-    const std::optional<std::string_view> before = cur->SubjectDataById(id);
-    auto prev_in_delta = delta->subjects.find(id);
-    const std::optional<std::string_view> old_data =
-        prev_in_delta != delta->subjects.end()
-            ? (prev_in_delta->second.empty()
-                   ? std::nullopt
-                   : std::optional<std::string_view>(prev_in_delta->second))
-            : before;
-    const bool existed = old_data.has_value();
-    const bool exists = !data.empty();
-    std::string old_code(CodeOf(old_data).value_or(""));
-    std::optional<std::string_view> new_code =
-        exists ? CodeOf(std::string_view(data)) : std::nullopt;
-    Reindex(delta->subject_ids_by_code, id,
-            existed ? std::optional<std::string_view>(old_code) : std::nullopt,
-            new_code);
-    delta->subject_adjust += (exists ? 1 : 0) - (existed ? 1 : 0);
-    delta->subjects[id] = std::move(data);
-  }
-  for (auto& [id, data] : record_changes) {
-    const std::optional<std::string_view> before = cur->RecordDataById(id);
-    auto prev_in_delta = delta->records.find(id);
-    const std::optional<std::string_view> old_data =
-        prev_in_delta != delta->records.end()
-            ? (prev_in_delta->second.empty()
-                   ? std::nullopt
-                   : std::optional<std::string_view>(prev_in_delta->second))
-            : before;
-    const bool existed = old_data.has_value();
-    const bool exists = !data.empty();
-    std::string old_code(CodeOf(old_data).value_or(""));
-    std::optional<std::string_view> new_code =
-        exists ? CodeOf(std::string_view(data)) : std::nullopt;
-    Reindex(delta->record_ids_by_code, id,
-            existed ? std::optional<std::string_view>(old_code) : std::nullopt,
-            new_code);
-    delta->record_adjust += (exists ? 1 : 0) - (existed ? 1 : 0);
-    delta->records[id] = std::move(data);
-  }
+  MergeIntoDelta(subject_changes, cur->base_->subjects, delta->subjects,
+                 delta->subject_ids_by_code, delta->subject_adjust);
+  MergeIntoDelta(record_changes, cur->base_->records, delta->records,
+                 delta->record_ids_by_code, delta->record_adjust);
 
   std::shared_ptr<const Registry> next =
       std::make_shared<Registry>(cur->base_, std::move(delta), *version);
