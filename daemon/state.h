@@ -65,6 +65,9 @@ class DaemonState {
   }
   AuditLog* audit_log() const { return audit_log_.get(); }
   Authenticator& auth() { return auth_; }
+  // Flags raised by writes (index/duplicates.h CheckWriteBatch) since start.
+  void add_write_flags(uint64_t n) { write_flags_.fetch_add(n); }
+  uint64_t write_flags() const { return write_flags_.load(); }
 
   // Installs a new config (tokens and limits apply to the next request;
   // listen addresses only at restart) and measures list; rebuilds the check
@@ -99,6 +102,7 @@ class DaemonState {
   std::shared_ptr<AuditLog> audit_log_;
   Authenticator auth_;
   std::array<CommandCounters, kMaxCommands> counters_;
+  std::atomic<uint64_t> write_flags_{0};
 };
 
 // Per-connection authentication state (owned by the session).

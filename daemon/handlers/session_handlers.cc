@@ -64,6 +64,7 @@ absl::StatusOr<pb::StatsResponse> Stats(const pb::StatsRequest&,
   if (const auto names = st.names()) {
     r.set_name_index_version(names->registry_version);
   }
+  r.set_write_flags(st.write_flags());
   const auto table = CommandTable();
   for (size_t i = 0; i < table.size(); ++i) {
     const CommandCounters& c = st.counters(i);

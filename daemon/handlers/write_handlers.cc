@@ -8,6 +8,7 @@
 // nothing is written.
 #include "daemon/handlers/convert.h"
 #include "daemon/handlers/handlers.h"
+#include "index/duplicates.h"
 
 #include "absl/strings/str_format.h"
 #include "spdlog/spdlog.h"
@@ -22,6 +23,10 @@ absl::StatusOr<pb::WriteResponse> Apply(const WriteBatch& batch,
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: no entries", absl::string_view(op.data(), op.size())));
   }
+  // Flags against the snapshot this write starts from (a concurrent writer
+  // may commit in between: the flags are advice, the write lands either way).
+  const std::vector<WriteFlag> flags =
+      CheckWriteBatch(*ctx.state->snapshot(), batch);
   absl::StatusOr<ApplySummary> s = ctx.state->registry().Apply(batch);
   if (!s.ok()) {
     spdlog::error("event=write_failed op={} token={} error={}", op,
@@ -42,6 +47,24 @@ absl::StatusOr<pb::WriteResponse> Apply(const WriteBatch& batch,
   r.set_records_repeated(s->records_repeated);
   r.set_records_deleted(s->records_deleted);
   r.set_records_missing(s->records_missing);
+  for (const WriteFlag& f : flags) {
+    pb::WriteFlag* p = r.add_flags();
+    p->set_kind(std::string(WriteFlagKindName(f.kind)));
+    const bool record = f.source == WriteFlag::Source::kPutRecord ||
+                        f.source == WriteFlag::Source::kInsertRecord;
+    p->set_source(record ? "put_record" : "upsert_subject");
+    p->set_index(static_cast<uint32_t>(f.index));
+    p->set_code(f.code);
+    p->set_fault(f.fault);
+    p->set_reason(f.reason);
+    p->set_known_legacy_exception(f.known_legacy_exception);
+    for (const DupSubjectRef& o : f.others) p->add_other_ids(o.id);
+    p->set_same_name(f.same_name);
+  }
+  ctx.state->add_write_flags(flags.size());
+  if (!flags.empty()) {
+    spdlog::info("event=write_flags op={} flags={}", op, flags.size());
+  }
   return r;
 }
 

@@ -121,12 +121,24 @@ class PythonClientTest(unittest.TestCase):
             res = w.upsert_subjects([{"id": "S9", "code": "91440300192317458F",
                                       "name": "比亚迪股份有限公司"}])
             self.assertEqual(res.subjects_new, 1)
+            self.assertEqual(len(res.flags), 0)
             self.assertEqual(r.subject(id="S9").subjects[0].code, "91440300192317458F")
             w.put_records([{"id": "R9", "code": "91440300192317458F",
                             "list": "abnormal_operation", "valid_from": "2021-01-01"}])
             self.assertEqual(r.check("91440300192317458F", scenario="bidding").verdict, "warn")
             w.repair_record("R9", "2022-01-01")
             self.assertEqual(r.check("91440300192317458F", scenario="bidding").verdict, "clear")
+            # A second subject under an existing code, and an erroneous code: the
+            # writes land and the writer is told (重码 / 错码 flags), stats count them.
+            flagged = w.upsert_subjects([
+                {"id": "S10", "code": "91440300192317458F", "name": "另一家公司"},
+                {"id": "S11", "code": "91440300192317458X", "name": "错码公司"}])
+            self.assertEqual(flagged.subjects_new, 2)
+            self.assertEqual(sorted(f.kind for f in flagged.flags),
+                             ["code_shared", "erroneous_code"])
+            shared = [f for f in flagged.flags if f.kind == "code_shared"][0]
+            self.assertEqual(list(shared.other_ids), ["S9"])
+            self.assertGreaterEqual(r.stats().write_flags, 2)
 
     def test_errors(self):
         with self.client(token="reader-secret") as c:
