@@ -39,7 +39,13 @@ class Reader {
     for (int shift = 0; shift <= 63 && p_ < end_; shift += 7) {
       const uint8_t b = static_cast<uint8_t>(*p_++);
       v |= static_cast<uint64_t>(b & 0x7F) << shift;
-      if (!(b & 0x80)) return v;
+      if (!(b & 0x80)) {
+        // Only the minimal form is valid (no trailing zero groups, nothing
+        // past bit 63), so that each value has one encoding: stored
+        // documents are compared byte by byte (found by encoding_fuzz).
+        if ((b == 0 && shift > 0) || (shift == 63 && b > 1)) break;
+        return v;
+      }
     }
     ok_ = false;
     return 0;

@@ -67,6 +67,18 @@ TEST(EncodingTest, EveryTruncationAndVersionIsRejected) {
   EXPECT_EQ(DecodeSubject(future).status().message(),
             "encoding: unknown version 2");
   EXPECT_FALSE(DecodeSubject(data + "x").ok());
+  // A non-minimal varint (found by tests/fuzz/encoding_fuzz): the source
+  // length 0 written as 0x80 0x00 decodes to the same value but is not the
+  // canonical encoding, and is rejected.
+  Subject empty_source = FullSubject();
+  empty_source.source.clear();
+  std::string canonical;
+  EncodeSubject(empty_source, &canonical);
+  ASSERT_EQ(canonical[2], '\0');
+  std::string overlong = canonical;
+  overlong.replace(2, 1, std::string("\x80\x00", 2));
+  EXPECT_TRUE(DecodeSubject(canonical).ok());
+  EXPECT_FALSE(DecodeSubject(overlong).ok());
 }
 
 }  // namespace

@@ -73,6 +73,10 @@ TEST(ParseJsonLineTest, BadLinesNameFieldAndReason) {
        "former_names", "array of strings"},
       {R"({"code":"91350100M000100Y43","name":"甲")", "line", "not valid JSON"},
       {R"([1,2])", "line", "not a JSON object"},
+      // Found by tests/fuzz/ingest_fuzz: nlohmann throws out_of_range, not
+      // parse_error, for a number too large for a double.
+      {R"({"code":9e9999999999999999999,"name":"甲"})", "line",
+       "number overflow"},
       {R"({"id":"r1","code":"91350100M000100Y43","list":"blacklist"})", "list",
        "unknown list 'blacklist' (configured lists: serious_dishonesty"},
       {R"({"id":"r1","code":"91350100M000100Y43","list":"red_list",)"
