@@ -49,6 +49,10 @@ constexpr ErrorInfo kErrorTable[] = {
     {WireError::kAlreadyExists, "already_exists", "the thing already exists",
      false},
     {WireError::kDataLoss, "data_loss", "stored data is damaged", false},
+    {WireError::kStorageFull, "storage_full",
+     "the data directory is (nearly) full; nothing was written; reads go on, "
+     "retry the write after freeing space",
+     false},
 };
 
 }  // namespace
@@ -82,7 +86,10 @@ WireError WireErrorFromStatus(const absl::Status& status) {
     case absl::StatusCode::kUnauthenticated:
       return WireError::kUnauthenticated;
     case absl::StatusCode::kResourceExhausted:
-      return WireError::kRateLimited;
+      // The rate limiter answers kRateLimited itself (dispatcher.cc); a
+      // ResourceExhausted from below is the store refusing a write for lack
+      // of disk (index/xapian_store.cc).
+      return WireError::kStorageFull;
     case absl::StatusCode::kFailedPrecondition:
       return WireError::kFailedPrecondition;
     case absl::StatusCode::kUnavailable:

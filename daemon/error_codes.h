@@ -38,6 +38,7 @@ enum class WireError : uint32_t {
   kInternal = 20,
   kAlreadyExists = 21,
   kDataLoss = 22,
+  kStorageFull = 23,  // the data directory is (nearly) full; nothing written
 };
 
 struct ErrorInfo {

@@ -3,6 +3,7 @@
 #include "index/internal/encoding.h"
 
 #include "absl/strings/str_format.h"
+#include <sys/statvfs.h>
 #include <xapian.h>
 
 #include <charconv>
@@ -57,7 +58,36 @@ struct XapianStore::Impl {
   std::unique_ptr<Xapian::Database>
       db;  // the reader view (== writer when writable)
   Xapian::WritableDatabase* writer = nullptr;
+  std::string dir;
 };
+
+namespace {
+
+// Free space kept in reserve under the database, checked before every commit.
+// Xapian 1.4's glass backend can abort the process (an exception escapes a
+// destructor during unwinding, so std::terminate) when the disk fills in the
+// middle of commit_transaction; found by tests/integration/durability_test.cc.
+// Refusing the write while the reserve is short gives the writer a clear
+// error instead, keeps reads serving, and lets writes resume when space
+// returns. A commit rewrites the B-tree blocks it touches, so the reserve
+// grows with the batch.
+constexpr uint64_t kReserveBaseBytes = uint64_t{1} << 20;
+constexpr uint64_t kReservePerWriteBytes = uint64_t{16} << 10;
+
+absl::Status CheckFreeSpace(const std::string& dir, size_t writes) {
+  struct statvfs vfs;
+  if (::statvfs(dir.c_str(), &vfs) != 0) return absl::OkStatus();
+  const uint64_t free_bytes =
+      static_cast<uint64_t>(vfs.f_bavail) * static_cast<uint64_t>(vfs.f_frsize);
+  const uint64_t need = kReserveBaseBytes + kReservePerWriteBytes * writes;
+  if (free_bytes >= need) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "disk nearly full under %s: %d bytes free, a write of %d entries keeps "
+      "a reserve of %d bytes; nothing was written (free space, then retry)",
+      dir, free_bytes, writes, need));
+}
+
+}  // namespace
 
 XapianStore::XapianStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -77,6 +107,7 @@ absl::StatusOr<std::unique_ptr<XapianStore>> XapianStore::Open(
       auto w = std::make_unique<Xapian::WritableDatabase>(
           dir, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
       impl->writer = w.get();
+      impl->dir = dir;
       impl->db = std::move(w);
     } else {
       impl->db = std::make_unique<Xapian::Database>(dir);
@@ -111,6 +142,9 @@ uint64_t XapianStore::document_count() const {
 absl::StatusOr<uint64_t> XapianStore::Apply(const WriteBatch& batch) {
   if (impl_->writer == nullptr)
     return absl::FailedPreconditionError("store opened read-only");
+  if (absl::Status st = CheckFreeSpace(impl_->dir, batch.size()); !st.ok()) {
+    return st;
+  }
   Xapian::WritableDatabase& db = *impl_->writer;
   bool in_transaction = false;
   try {
