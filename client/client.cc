@@ -38,6 +38,7 @@ absl::StatusCode CodeOfWire(uint32_t wire) {
     case 17:
     case 2:
     case 4:
+    case 23:  // storage_full
       return absl::StatusCode::kResourceExhausted;
     case 18:
     case 5:

@@ -23,6 +23,13 @@ absl::StatusOr<CheckRequest> FromProto(const pb::CheckRequest& p,
     if (!d.ok()) return d.status();
     r.date = *d;
   }
+  // Records repaired, expired or not yet in force are for the admin role only
+  // (docs/checks.md); found in the security review (docs/security.md).
+  if (p.admin_view() && !(ctx.session->principal.roles & kRoleAdmin)) {
+    return absl::PermissionDeniedError(
+        "admin_view: the admin role is required to see records that do not "
+        "count");
+  }
   r.admin_view = p.admin_view();
   r.caller = ctx.session->principal.name;
   return r;

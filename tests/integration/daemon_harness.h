@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -112,6 +113,9 @@ class DaemonProcess {
     if (preload) Preload();
     config_path_ = dir_.WriteFile("creditd.toml", Config());
     log_path_ = dir_.path() + "/creditd.log";
+    // A restart on the same directory must not read the previous run's port
+    // before the new process truncates the log.
+    std::filesystem::remove(log_path_);
     pid_ = StartProcess({CREDITD_PATH, "--config", config_path_}, log_path_);
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -143,6 +143,9 @@ class PythonClientTest(unittest.TestCase):
     def test_errors(self):
         with self.client(token="reader-secret") as c:
             with self.assertRaises(CreditdError) as e:
+                c.check("91350100M000100Y43", scenario="bidding", admin_view=True)
+            self.assertEqual(e.exception.name, "permission_denied")
+            with self.assertRaises(CreditdError) as e:
                 c.match("华为")
             self.assertEqual(e.exception.name, "permission_denied")
         with self.assertRaises(CreditdError):
