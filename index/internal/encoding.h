@@ -44,8 +44,8 @@ struct IdAndCode {
 };
 absl::StatusOr<IdAndCode> PeekIdAndCode(std::string_view data);
 
-// The encoded bytes after the source: equal for two reports of the same content. Returns the
-// whole input when it is malformed.
+// The encoded bytes after the source: equal for two reports of the same
+// content. Returns the whole input when it is malformed.
 std::string_view ContentOf(std::string_view data);
 
 }  // namespace creditd::internal

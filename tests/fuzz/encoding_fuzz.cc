@@ -1,12 +1,12 @@
 // libFuzzer target: decoding stored documents (a damaged database must give
 // DataLoss, never a crash).
+#include "index/internal/encoding.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#include "index/internal/encoding.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

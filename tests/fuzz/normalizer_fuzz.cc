@@ -1,11 +1,11 @@
 // libFuzzer target: the name normaliser, the name splitter and name comparison.
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
-
 #include "matcher/name_matcher.h"
 #include "matcher/name_parts.h"
 #include "matcher/normalizer.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -1,11 +1,11 @@
 // libFuzzer target: code validation and legacy identifiers on arbitrary bytes.
+#include "index/legacy_codes.h"
+#include "index/uscc.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
-
-#include "index/legacy_codes.h"
-#include "index/uscc.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
