@@ -8,6 +8,7 @@
 // characters and generic words are as common as in real registries. Queries
 // are registered names with one character changed (a typo), the common case.
 #include "matcher/edit_distance.h"
+#include "matcher/internal/utf8.h"
 #include "matcher/name_matcher.h"
 #include "matcher/normalizer.h"
 
@@ -35,21 +36,9 @@ const std::u32string kForms[] = {U"有限公司", U"股份有限公司", U"有�
 const std::u32string kPlaces[] = {U"福州", U"厦门市", U"泉州",   U"深圳市",
                                   U"杭州", U"南京",   U"成都市", U""};
 
+// The matcher's own encoder (also handles code points above U+FFFF).
 std::string U8(std::u32string_view s) {
-  std::string out;
-  for (char32_t c : s) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
+  return matcher_internal::EncodeUtf8(s);
 }
 
 std::u32string SyntheticName(std::mt19937& rng, std::u32string* trade_out) {

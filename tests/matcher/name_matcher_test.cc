@@ -1,5 +1,6 @@
 #include "matcher/name_matcher.h"
 
+#include "matcher/internal/utf8.h"
 #include "matcher/pinyin.h"
 
 #include "gtest/gtest.h"
@@ -69,21 +70,9 @@ const std::map<char32_t, char32_t> kTraditional = {
     {U'理', U'理'}, {U'泰', U'泰'}, {U'宁', U'寧'}, {U'广', U'廣'},
 };
 
+// The matcher's own encoder (also handles code points above U+FFFF).
 std::string U8(std::u32string_view s) {
-  std::string out;
-  for (char32_t c : s) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
+  return matcher_internal::EncodeUtf8(s);
 }
 
 struct FixtureName {
