@@ -118,10 +118,11 @@ void Setup() {
   const auto parts = g_registry->base_memory_breakdown();
   const double n = static_cast<double>(g_registry->subject_count());
   std::fprintf(stderr,
-               "  per subject: subject arena %.0f + maps %.0f; record arena "
-               "%.0f + maps %.0f "
+               "  per subject: subject arena %.0f + slots/ids %.0f; record "
+               "arena %.0f + slots/ids %.0f; code index %.0f; dictionary %.1f "
                "(%.2f records/subject)\n",
                parts[0] / n, parts[1] / n, parts[2] / n, parts[3] / n,
+               parts[4] / n, parts[5] / n,
                static_cast<double>(g_registry->record_count()) / n);
   std::mt19937_64 rng(99);
   for (size_t i = 0; i < kKeys; ++i)

@@ -206,6 +206,25 @@ Date CheckEngine::Today() const {
   return Date{static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1))};
 }
 
+namespace {
+
+// The records of `code` that the decision needs: all of them for an admin
+// view, else only those in force on `date` (the rest could only come out as
+// not_in_force, which a check caller is not shown). Records are read as views
+// and copied only when kept: most of a registry's records are repaired or
+// expired, so this spares a check most of its allocations.
+std::vector<Record> RecordsToDecide(const Registry& registry,
+                                    std::string_view code, Date date,
+                                    bool admin_view) {
+  std::vector<Record> out;
+  registry.VisitRecordsByCode(code, [&](const RecordView& v) {
+    if (admin_view || v.InForce(date)) out.push_back(v.ToRecord());
+  });
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<CheckResult> CheckEngine::Evaluate(
     const Registry& registry, const CheckRequest& request) const {
   if (request.code.empty() && request.name.empty()) {
@@ -257,7 +276,8 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
     // allocation when the code is unknown.
     if (lookup) {
       result.subjects = registry.SubjectsByCode(result.code);
-      records = registry.RecordsByCode(result.code);
+      records = RecordsToDecide(registry, result.code, result.date,
+                                request.admin_view);
     }
     if (!valid) {
       result.identity = IdentityCase::kInvalidCode;
@@ -317,7 +337,8 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
       // 重码 on it is reported just as for a check by code.
       result.subjects = registry.SubjectsByCode(result.code);
       if (result.subjects.empty()) result.subjects.push_back(c.subject);
-      records = registry.RecordsByCode(result.code);
+      records = RecordsToDecide(registry, result.code, result.date,
+                                request.admin_view);
       result.candidates.clear();
     } else {
       result.identity = IdentityCase::kNameAmbiguous;

@@ -4,6 +4,7 @@
 #include "index/uscc.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
 
@@ -59,7 +60,12 @@ class Arena {
     return {p, n};
   }
 
-  size_t bytes_reserved() const { return bytes_reserved_; }
+  // Bytes in use: the last chunk counts only as far as it is filled, since a
+  // finished base never appends again (and the OS maps untouched pages
+  // lazily).
+  size_t bytes_used() const {
+    return chunks_.empty() ? 0 : bytes_reserved_ - chunk_capacity_ + used_;
+  }
 
  private:
   std::vector<std::unique_ptr<char[]>> chunks_;
@@ -68,32 +74,22 @@ class Arena {
   size_t bytes_reserved_ = 0;
 };
 
-struct Range {
-  uint32_t first = 0;
-  uint32_t count = 0;
-};
-
 uint64_t IdHash(std::string_view id) {
   return absl::Hash<absl::string_view>{}(
       absl::string_view(id.data(), id.size()));
 }
 
-// One kind of document (subjects or records) in a base: arena, code index and
-// id index.
-struct Table {
+absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
+
+// Build-time staging of one document kind: the standard encoding, in arrival
+// order; of two documents with the same id the later wins.
+struct Staging {
   Arena arena;
   std::vector<uint64_t> refs;  // slot -> arena reference
-  std::vector<uint32_t>
-      by_code;  // slots sorted by code; code maps point into this
-  absl::flat_hash_map<PackedUscc, Range> packed_codes;
-  absl::flat_hash_map<std::string, Range>
-      other_codes;                              // codes that do not pack (rare)
+  std::vector<bool> dead;      // slots replaced by a later one with the same id
   absl::flat_hash_map<uint64_t, uint32_t> ids;  // IdHash(id) -> slot
   absl::flat_hash_map<std::string, uint32_t>
       colliding_ids;  // ids whose hash was taken
-  std::vector<bool>
-      dead;  // slots replaced by a later AddEncoded with the same id
-
   size_t live = 0;
 
   std::string_view Data(uint32_t slot) const { return arena.Get(refs[slot]); }
@@ -110,15 +106,6 @@ struct Table {
     auto c = colliding_ids.find(std::string(id));
     if (c != colliding_ids.end()) return c->second;
     return std::nullopt;
-  }
-
-  Range FindCode(std::string_view code) const {
-    if (auto packed = PackUscc(code)) {
-      auto it = packed_codes.find(*packed);
-      return it == packed_codes.end() ? Range{} : it->second;
-    }
-    auto it = other_codes.find(std::string(code));
-    return it == other_codes.end() ? Range{} : it->second;
   }
 
   void Add(std::string_view data, std::string_view id) {
@@ -140,25 +127,102 @@ struct Table {
     auto [it, inserted] = ids.try_emplace(IdHash(id), slot);
     if (!inserted) colliding_ids[std::string(id)] = slot;
   }
+};
 
-  // Sorts live slots by code and fills the code maps.
-  void IndexCodes() {
+}  // namespace
+
+struct Range {
+  uint32_t first = 0;
+  uint32_t count = 0;
+};
+
+// The slots of one code in a table: [first, first + count).
+struct CodeRun {
+  std::optional<PackedUscc> packed;  // else `code`
+  std::string code;
+  Range range;
+};
+
+// One document kind of a base: documents in the compact encoding
+// (index/internal/encoding.h) with the base's dictionary, in code order, so
+// that the documents of one code are neighbours in the arena (a check reads
+// one cache line run, not one per document) and a code maps to a slot range
+// without a separate order array.
+//
+// The id index is a set of slots hashed by the id stored in the slot (4 bytes
+// a slot instead of a 16-byte hash->slot pair): an id lookup reads the arena
+// to compare, which only writes and id lookups pay. Immutable after Build;
+// neither copyable nor movable (the set's functors point at the table).
+struct Table {
+  struct SlotHash {
+    using is_transparent = void;
+    const Table* table;
+    size_t operator()(uint32_t slot) const { return IdHash(table->IdOf(slot)); }
+    size_t operator()(std::string_view id) const { return IdHash(id); }
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    const Table* table;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(uint32_t slot, std::string_view id) const {
+      return table->IdOf(slot) == id;
+    }
+    bool operator()(std::string_view id, uint32_t slot) const {
+      return table->IdOf(slot) == id;
+    }
+  };
+
+  explicit Table(const StringDict* d)
+      : dict(d), ids(0, SlotHash{this}, SlotEq{this}) {}
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  const StringDict* dict;
+  Arena arena;
+  std::vector<uint64_t> refs;  // slot -> arena reference, slots in code order
+  absl::flat_hash_set<uint32_t, SlotHash, SlotEq> ids;
+
+  size_t live() const { return refs.size(); }
+  std::string_view Data(uint32_t slot) const { return arena.Get(refs[slot]); }
+
+  std::string_view IdOf(uint32_t slot) const {
+    auto peek = CompactIdAndCode(Data(slot));
+    return peek.ok() ? peek->id : std::string_view();
+  }
+  std::string_view CodeOf(uint32_t slot) const {
+    auto peek = CompactIdAndCode(Data(slot));
+    return peek.ok() ? peek->code : std::string_view();
+  }
+
+  std::optional<uint32_t> FindId(std::string_view id) const {
+    auto it = ids.find(id);
+    if (it == ids.end()) return std::nullopt;
+    return *it;
+  }
+
+  // Fills the table from `staging`'s live documents in code order (packed
+  // codes by their packed words, then the codes that do not pack, by
+  // string), re-encoding each compactly; `transcode(standard, dict, out)`
+  // appends the compact form and returns false for a malformed document
+  // (dropped). Returns the runs of one code, in that order.
+  template <typename Transcode>
+  std::vector<CodeRun> Build(const Staging& staging, StringDict& dictionary,
+                             Transcode transcode) {
     struct Entry {
       PackedUscc packed;
-      bool packable;
       uint32_t slot;
     };
     std::vector<Entry> entries;
-    entries.reserve(live);
-    std::vector<std::pair<std::string, uint32_t>> others;
-    for (uint32_t slot = 0; slot < refs.size(); ++slot) {
-      if (dead[slot]) continue;
-      auto peek = PeekIdAndCode(Data(slot));
+    entries.reserve(staging.live);
+    std::vector<std::pair<std::string_view, uint32_t>> others;
+    for (uint32_t slot = 0; slot < staging.refs.size(); ++slot) {
+      if (staging.dead[slot]) continue;
+      auto peek = PeekIdAndCode(staging.Data(slot));
       const std::string_view code = peek.ok() ? peek->code : std::string_view();
       if (auto packed = PackUscc(code)) {
-        entries.push_back({*packed, true, slot});
+        entries.push_back({*packed, slot});
       } else {
-        others.emplace_back(std::string(code), slot);
+        others.emplace_back(code, slot);
       }
     }
     std::sort(entries.begin(), entries.end(),
@@ -167,50 +231,168 @@ struct Table {
                 return a.slot < b.slot;
               });
     std::sort(others.begin(), others.end());
-    by_code.clear();
-    by_code.reserve(entries.size() + others.size());
-    packed_codes.reserve(entries.size());
-    for (size_t i = 0; i < entries.size();) {
-      size_t j = i;
-      const uint32_t first = static_cast<uint32_t>(by_code.size());
-      while (j < entries.size() && entries[j].packed == entries[i].packed) {
-        by_code.push_back(entries[j++].slot);
+    refs.reserve(entries.size() + others.size());
+    std::vector<CodeRun> runs;
+    std::string scratch;
+    auto append = [&](uint32_t staging_slot) {
+      scratch.clear();
+      if (transcode(staging.Data(staging_slot), dictionary, &scratch)) {
+        refs.push_back(arena.Append(scratch));
       }
-      packed_codes[entries[i].packed] =
-          Range{first, static_cast<uint32_t>(j - i)};
+    };
+    for (size_t i = 0; i < entries.size();) {
+      const uint32_t first = static_cast<uint32_t>(refs.size());
+      size_t j = i;
+      while (j < entries.size() && entries[j].packed == entries[i].packed) {
+        append(entries[j++].slot);
+      }
+      const uint32_t count = static_cast<uint32_t>(refs.size()) - first;
+      if (count > 0) runs.push_back({entries[i].packed, {}, {first, count}});
       i = j;
     }
     for (size_t i = 0; i < others.size();) {
+      const uint32_t first = static_cast<uint32_t>(refs.size());
       size_t j = i;
-      const uint32_t first = static_cast<uint32_t>(by_code.size());
       while (j < others.size() && others[j].first == others[i].first) {
-        by_code.push_back(others[j++].second);
+        append(others[j++].second);
       }
-      other_codes[others[i].first] = Range{first, static_cast<uint32_t>(j - i)};
+      const uint32_t count = static_cast<uint32_t>(refs.size()) - first;
+      if (count > 0) {
+        runs.push_back(
+            {std::nullopt, std::string(others[i].first), {first, count}});
+      }
       i = j;
     }
+    ids.reserve(refs.size());
+    for (uint32_t slot = 0; slot < refs.size(); ++slot) ids.insert(slot);
+    return runs;
   }
 
-  size_t ArenaBytes() const { return arena.bytes_reserved(); }
-  size_t MemoryBytes() const {
-    auto map_bytes = [](const auto& m, size_t slot) {
-      return m.capacity() * (slot + 1);
-    };
-    return arena.bytes_reserved() + refs.capacity() * 8 +
-           by_code.capacity() * 4 +
-           map_bytes(packed_codes, sizeof(PackedUscc) + sizeof(Range)) +
-           map_bytes(ids, 16) + dead.capacity() / 8;
+  size_t ArenaBytes() const { return arena.bytes_used(); }
+  size_t MapBytes() const {
+    return refs.capacity() * 8 + ids.capacity() * (sizeof(uint32_t) + 1);
   }
 };
 
-}  // namespace
+// Code -> the slot ranges of its subjects and of its records in one entry,
+// so that a check finds both with one probe. 24 bytes a slot (12-byte packed
+// key, 12-byte value); counts of 65,535 and more (a placeholder code shared
+// by a whole data set, say) are kept in a side map.
+class CodeIndex {
+ public:
+  struct Ranges {
+    Range subjects;
+    Range records;
+  };
+
+  Ranges Find(std::string_view code) const {
+    const Entry* e = nullptr;
+    std::optional<PackedUscc> packed = PackUscc(code);
+    if (packed) {
+      auto it = packed_.find(*packed);
+      if (it != packed_.end()) e = &it->second;
+    } else {
+      auto it = other_.find(AbslView(code));
+      if (it != other_.end()) e = &it->second;
+    }
+    if (e == nullptr) return {};
+    Ranges r{{e->subject_first, e->subject_count},
+             {e->record_first, e->record_count}};
+    if (e->subject_count == kBig || e->record_count == kBig) {
+      auto big = big_.find(AbslView(code));
+      if (big != big_.end()) {
+        if (e->subject_count == kBig) r.subjects.count = big->second.first;
+        if (e->record_count == kBig) r.records.count = big->second.second;
+      }
+    }
+    return r;
+  }
+
+  // Merges the two tables' runs (each in the order Table::Build makes).
+  void Build(const std::vector<CodeRun>& subjects,
+             const std::vector<CodeRun>& records) {
+    // Reserve for the distinct packed codes exactly (a merge walk: both lists
+    // put packed codes first, in the same order): reserving the sum would
+    // double the table for the usual case of records on subjects' codes.
+    auto packed_runs = [](const std::vector<CodeRun>& runs) {
+      size_t n = 0;
+      while (n < runs.size() && runs[n].packed) ++n;
+      return n;
+    };
+    const size_t ns = packed_runs(subjects), nr = packed_runs(records);
+    size_t distinct = 0, i = 0, j = 0;
+    while (i < ns && j < nr) {
+      const auto& a = subjects[i].packed->w;
+      const auto& b = records[j].packed->w;
+      if (a == b) {
+        ++i, ++j;
+      } else if (a < b) {
+        ++i;
+      } else {
+        ++j;
+      }
+      ++distinct;
+    }
+    distinct += (ns - i) + (nr - j);
+    packed_.reserve(distinct);
+    auto add = [&](const CodeRun& run, bool is_subject) {
+      Entry* e;
+      if (run.packed) {
+        e = &packed_[*run.packed];
+      } else {
+        e = &other_[AbslView(run.code)];
+      }
+      const uint16_t count = run.range.count >= kBig
+                                 ? kBig
+                                 : static_cast<uint16_t>(run.range.count);
+      if (count == kBig) {
+        const std::string code =
+            run.packed ? UnpackUscc(*run.packed) : run.code;
+        auto& big = big_[AbslView(code)];
+        (is_subject ? big.first : big.second) = run.range.count;
+      }
+      if (is_subject) {
+        e->subject_first = run.range.first;
+        e->subject_count = count;
+      } else {
+        e->record_first = run.range.first;
+        e->record_count = count;
+      }
+    };
+    for (const CodeRun& run : subjects) add(run, true);
+    for (const CodeRun& run : records) add(run, false);
+  }
+
+  size_t MemoryBytes() const {
+    size_t other = 0;
+    for (const auto& [code, e] : other_) other += code.capacity();
+    return packed_.capacity() * (sizeof(PackedUscc) + sizeof(Entry) + 1) +
+           other_.capacity() * (sizeof(std::string) + sizeof(Entry) + 1) +
+           other;
+  }
+
+ private:
+  static constexpr uint16_t kBig = 0xFFFF;
+  struct Entry {
+    uint32_t subject_first = 0;
+    uint32_t record_first = 0;
+    uint16_t subject_count = 0;
+    uint16_t record_count = 0;
+  };
+  absl::flat_hash_map<PackedUscc, Entry> packed_;
+  absl::flat_hash_map<std::string, Entry> other_;  // codes that do not pack
+  absl::flat_hash_map<std::string, std::pair<uint32_t, uint32_t>> big_;
+};
 
 struct RegistryBase {
-  Table subjects;
-  Table records;
+  StringDict dict;  // shared by both tables; declared first (they point at it)
+  CodeIndex codes;
+  Table subjects{&dict};
+  Table records{&dict};
 };
 
-// The writes since the base. Empty data means deleted.
+// The writes since the base, in the standard encoding. Empty data means
+// deleted.
 struct RegistryDelta {
   absl::flat_hash_map<std::string, std::string> subjects;  // id -> encoded
   absl::flat_hash_map<std::string, std::string> records;
@@ -223,6 +405,33 @@ struct RegistryDelta {
   size_t size() const { return subjects.size() + records.size(); }
 };
 
+// How each document kind is read from a base (compact) and a delta
+// (standard encoding), and written back to the standard encoding.
+struct SubjectKindTraits {
+  using View = SubjectView;
+  static absl::StatusOr<View> FromBase(const Table& t, uint32_t slot) {
+    return DecodeCompactSubject(t.Data(slot), *t.dict);
+  }
+  static absl::StatusOr<View> FromDelta(std::string_view data) {
+    return DecodeSubjectView(data);
+  }
+  static void Encode(const View& v, std::string* out) {
+    EncodeSubjectView(v, out);
+  }
+};
+struct RecordKindTraits {
+  using View = RecordView;
+  static absl::StatusOr<View> FromBase(const Table& t, uint32_t slot) {
+    return DecodeCompactRecord(t.Data(slot), *t.dict);
+  }
+  static absl::StatusOr<View> FromDelta(std::string_view data) {
+    return DecodeRecordView(data);
+  }
+  static void Encode(const View& v, std::string* out) {
+    EncodeRecordView(v, out);
+  }
+};
+
 }  // namespace internal
 
 using internal::PeekIdAndCode;
@@ -231,70 +440,74 @@ using internal::RegistryDelta;
 
 namespace {
 
-// Walks one document kind of a snapshot: the base's slots for a code, then the
-// delta's ids.
-template <typename Fn>
-void ForCode(const internal::Table& table,
-             const absl::flat_hash_map<std::string, std::string>& delta_docs,
-             const absl::flat_hash_map<std::string, std::vector<std::string>>&
-                 delta_by_code,
+using DeltaDocs = absl::flat_hash_map<std::string, std::string>;
+using DeltaByCode = absl::flat_hash_map<std::string, std::vector<std::string>>;
+
+// Walks one document kind of a snapshot for a code: the base's slots (minus
+// those the delta overrides), then the delta's ids; fn gets each live
+// document as a view.
+template <typename Traits, typename Fn>
+void ForCode(const internal::Table& table, internal::Range range,
+             const DeltaDocs& delta_docs, const DeltaByCode& delta_by_code,
              std::string_view code, Fn fn) {
-  const internal::Range range = table.FindCode(code);
-  for (uint32_t i = 0; i < range.count; ++i) {
-    const std::string_view data = table.Data(table.by_code[range.first + i]);
-    if (!delta_docs.empty()) {
-      auto peek = PeekIdAndCode(data);
-      if (peek.ok() && delta_docs.contains(std::string(peek->id)))
-        continue;  // overridden
+  for (uint32_t slot = range.first; slot < range.first + range.count; ++slot) {
+    if (!delta_docs.empty() &&
+        delta_docs.contains(internal::AbslView(table.IdOf(slot)))) {
+      continue;  // overridden
     }
-    fn(data);
+    if (auto view = Traits::FromBase(table, slot); view.ok()) fn(*view);
   }
   if (delta_by_code.empty()) return;
-  auto it = delta_by_code.find(std::string(code));
+  auto it = delta_by_code.find(internal::AbslView(code));
   if (it == delta_by_code.end()) return;
   for (const std::string& id : it->second) {
     auto d = delta_docs.find(id);
-    if (d != delta_docs.end() && !d->second.empty())
-      fn(std::string_view(d->second));
+    if (d == delta_docs.end() || d->second.empty()) continue;
+    if (auto view = Traits::FromDelta(d->second); view.ok()) fn(*view);
   }
 }
 
-std::optional<std::string_view> DataById(
-    const internal::Table& table,
-    const absl::flat_hash_map<std::string, std::string>& delta_docs,
-    std::string_view id) {
+// The standard encoding of the live document with `id`, if any.
+template <typename Traits>
+std::optional<std::string> DataById(const internal::Table& table,
+                                    const DeltaDocs& delta_docs,
+                                    std::string_view id) {
   if (!delta_docs.empty()) {
-    auto d = delta_docs.find(std::string(id));
+    auto d = delta_docs.find(internal::AbslView(id));
     if (d != delta_docs.end()) {
       if (d->second.empty()) return std::nullopt;
-      return std::string_view(d->second);
+      return d->second;
     }
   }
-  if (auto slot = table.FindId(id)) return table.Data(*slot);
-  return std::nullopt;
+  auto slot = table.FindId(id);
+  if (!slot) return std::nullopt;
+  auto view = Traits::FromBase(table, *slot);
+  if (!view.ok()) return std::nullopt;
+  std::string out;
+  Traits::Encode(*view, &out);
+  return out;
 }
 
-template <typename Fn>
-void ForAll(const internal::Table& table,
-            const absl::flat_hash_map<std::string, std::string>& delta_docs,
-            Fn fn) {
-  for (uint32_t slot = 0; slot < table.refs.size(); ++slot) {
-    if (table.dead[slot]) continue;
-    const std::string_view data = table.Data(slot);
-    if (!delta_docs.empty()) {
-      auto peek = PeekIdAndCode(data);
-      if (peek.ok() && delta_docs.contains(std::string(peek->id))) continue;
+// Calls fn(view) for every live document: the base in slot (code) order,
+// then the delta in id order, so that iteration is deterministic.
+template <typename Traits, typename Fn>
+void ForAll(const internal::Table& table, const DeltaDocs& delta_docs, Fn fn) {
+  for (uint32_t slot = 0; slot < table.live(); ++slot) {
+    if (!delta_docs.empty() &&
+        delta_docs.contains(internal::AbslView(table.IdOf(slot)))) {
+      continue;
     }
-    fn(data);
+    if (auto view = Traits::FromBase(table, slot); view.ok()) fn(*view);
   }
-  // Delta in id order, so that iteration is deterministic.
   std::vector<const std::pair<const std::string, std::string>*> rest;
   for (const auto& kv : delta_docs) {
     if (!kv.second.empty()) rest.push_back(&kv);
   }
   std::sort(rest.begin(), rest.end(),
             [](auto* a, auto* b) { return a->first < b->first; });
-  for (auto* kv : rest) fn(std::string_view(kv->second));
+  for (auto* kv : rest) {
+    if (auto view = Traits::FromDelta(kv->second); view.ok()) fn(*view);
+  }
 }
 
 }  // namespace
@@ -304,60 +517,79 @@ Registry::Registry(std::shared_ptr<const RegistryBase> base,
     : base_(std::move(base)), delta_(std::move(delta)), version_(version) {}
 
 size_t Registry::subject_count() const {
-  return static_cast<size_t>(static_cast<int64_t>(base_->subjects.live) +
+  return static_cast<size_t>(static_cast<int64_t>(base_->subjects.live()) +
                              delta_->subject_adjust);
 }
 size_t Registry::record_count() const {
-  return static_cast<size_t>(static_cast<int64_t>(base_->records.live) +
+  return static_cast<size_t>(static_cast<int64_t>(base_->records.live()) +
                              delta_->record_adjust);
 }
 size_t Registry::delta_size() const { return delta_->size(); }
-std::array<size_t, 4> Registry::base_memory_breakdown() const {
+std::array<size_t, 6> Registry::base_memory_breakdown() const {
   const auto& s = base_->subjects;
   const auto& r = base_->records;
-  return {s.ArenaBytes(), s.MemoryBytes() - s.ArenaBytes(), r.ArenaBytes(),
-          r.MemoryBytes() - r.ArenaBytes()};
+  return {s.ArenaBytes(),
+          s.MapBytes(),
+          r.ArenaBytes(),
+          r.MapBytes(),
+          base_->codes.MemoryBytes(),
+          base_->dict.MemoryBytes()};
 }
 
 size_t Registry::base_memory_bytes() const {
-  return base_->subjects.MemoryBytes() + base_->records.MemoryBytes();
+  size_t total = 0;
+  for (size_t part : base_memory_breakdown()) total += part;
+  return total;
 }
 
 size_t Registry::CountByCode(std::string_view code) const {
-  if (delta_->size() == 0) return base_->subjects.FindCode(code).count;
+  const internal::Range range = base_->codes.Find(code).subjects;
+  if (delta_->size() == 0) return range.count;
   size_t n = 0;
-  ForCode(base_->subjects, delta_->subjects, delta_->subject_ids_by_code, code,
-          [&](std::string_view) { ++n; });
+  ForCode<internal::SubjectKindTraits>(base_->subjects, range, delta_->subjects,
+                                       delta_->subject_ids_by_code, code,
+                                       [&](const SubjectView&) { ++n; });
   return n;
+}
+
+void Registry::VisitSubjectsByCode(
+    std::string_view code,
+    absl::FunctionRef<void(const SubjectView&)> fn) const {
+  ForCode<internal::SubjectKindTraits>(
+      base_->subjects, base_->codes.Find(code).subjects, delta_->subjects,
+      delta_->subject_ids_by_code, code, fn);
+}
+
+void Registry::VisitRecordsByCode(
+    std::string_view code,
+    absl::FunctionRef<void(const RecordView&)> fn) const {
+  ForCode<internal::RecordKindTraits>(
+      base_->records, base_->codes.Find(code).records, delta_->records,
+      delta_->record_ids_by_code, code, fn);
 }
 
 std::vector<Subject> Registry::SubjectsByCode(std::string_view code) const {
   std::vector<Subject> out;
-  ForCode(base_->subjects, delta_->subjects, delta_->subject_ids_by_code, code,
-          [&](std::string_view data) {
-            if (auto s = internal::DecodeSubject(data); s.ok())
-              out.push_back(*std::move(s));
-          });
+  VisitSubjectsByCode(
+      code, [&](const SubjectView& v) { out.push_back(v.ToSubject()); });
   return out;
 }
 
 std::vector<Record> Registry::RecordsByCode(std::string_view code) const {
   std::vector<Record> out;
-  ForCode(base_->records, delta_->records, delta_->record_ids_by_code, code,
-          [&](std::string_view data) {
-            if (auto r = internal::DecodeRecord(data); r.ok())
-              out.push_back(*std::move(r));
-          });
+  VisitRecordsByCode(code,
+                     [&](const RecordView& v) { out.push_back(v.ToRecord()); });
   return out;
 }
 
-std::optional<std::string_view> Registry::SubjectDataById(
+std::optional<std::string> Registry::SubjectDataById(
     std::string_view id) const {
-  return DataById(base_->subjects, delta_->subjects, id);
+  return DataById<internal::SubjectKindTraits>(base_->subjects,
+                                               delta_->subjects, id);
 }
-std::optional<std::string_view> Registry::RecordDataById(
-    std::string_view id) const {
-  return DataById(base_->records, delta_->records, id);
+std::optional<std::string> Registry::RecordDataById(std::string_view id) const {
+  return DataById<internal::RecordKindTraits>(base_->records, delta_->records,
+                                              id);
 }
 
 std::optional<Subject> Registry::SubjectById(std::string_view id) const {
@@ -378,25 +610,34 @@ std::optional<Record> Registry::RecordById(std::string_view id) const {
 
 void Registry::ForEachSubject(
     const std::function<void(const Subject&)>& fn) const {
-  ForAll(base_->subjects, delta_->subjects, [&](std::string_view data) {
-    if (auto s = internal::DecodeSubject(data); s.ok()) fn(*s);
-  });
+  ForAll<internal::SubjectKindTraits>(
+      base_->subjects, delta_->subjects,
+      [&](const SubjectView& v) { fn(v.ToSubject()); });
 }
 
 void Registry::ForEachRecord(
     const std::function<void(const Record&)>& fn) const {
-  ForAll(base_->records, delta_->records, [&](std::string_view data) {
-    if (auto r = internal::DecodeRecord(data); r.ok()) fn(*r);
-  });
+  ForAll<internal::RecordKindTraits>(
+      base_->records, delta_->records,
+      [&](const RecordView& v) { fn(v.ToRecord()); });
 }
 
-RegistryBuilder::RegistryBuilder() : base_(std::make_unique<RegistryBase>()) {}
+// The builder stages documents in the standard encoding (the later of two
+// with one id wins), and Finish lays each kind out compactly in code order.
+struct RegistryBuilder::Staged {
+  internal::Staging subjects;
+  internal::Staging records;
+};
+
+RegistryBuilder::RegistryBuilder() : staged_(std::make_unique<Staged>()) {}
 RegistryBuilder::~RegistryBuilder() = default;
 
 absl::Status RegistryBuilder::AddEncoded(std::string_view data) {
   auto peek = PeekIdAndCode(data);
   if (!peek.ok()) return peek.status();
-  (peek->tag == 'S' ? base_->subjects : base_->records).Add(data, peek->id);
+  // Only id and code are read here (start-up speed); a document that does not
+  // decode is dropped by Finish, as before it was skipped by every reader.
+  (peek->tag == 'S' ? staged_->subjects : staged_->records).Add(data, peek->id);
   return absl::OkStatus();
 }
 
@@ -413,10 +654,29 @@ absl::Status RegistryBuilder::AddRecord(const Record& record) {
 }
 
 std::shared_ptr<const Registry> RegistryBuilder::Finish(uint64_t version) {
-  base_->subjects.IndexCodes();
-  base_->records.IndexCodes();
-  std::shared_ptr<const RegistryBase> base(std::move(base_));
-  base_ = std::make_unique<RegistryBase>();
+  auto base = std::make_shared<RegistryBase>();
+  std::unique_ptr<Staged> staged = std::move(staged_);
+  staged_ = std::make_unique<Staged>();
+  const std::vector<internal::CodeRun> subject_runs = base->subjects.Build(
+      staged->subjects, base->dict,
+      [](std::string_view data, internal::StringDict& dict, std::string* out) {
+        auto view = internal::DecodeSubjectView(data);
+        if (!view.ok()) return false;
+        internal::EncodeCompactSubject(*view, dict, out);
+        return true;
+      });
+  staged->subjects = internal::Staging();  // free before the records grow
+  const std::vector<internal::CodeRun> record_runs = base->records.Build(
+      staged->records, base->dict,
+      [](std::string_view data, internal::StringDict& dict, std::string* out) {
+        auto view = internal::DecodeRecordView(data);
+        if (!view.ok()) return false;
+        internal::EncodeCompactRecord(*view, dict, out);
+        return true;
+      });
+  staged.reset();
+  base->codes.Build(subject_runs, record_runs);
+  base->dict.Freeze();
   return std::make_shared<Registry>(std::move(base),
                                     std::make_shared<RegistryDelta>(), version);
 }
@@ -514,15 +774,17 @@ Changes DecideChanges(const std::vector<Doc>& upserts,
                       std::vector<std::string>& deletes_out) {
   Changes changes;
   absl::flat_hash_map<std::string, size_t> seen;  // id -> index in changes
-  auto current = [&](const std::string& id) -> std::optional<std::string_view> {
+  // The document as this batch has left it so far (a copy: a stored one is
+  // re-encoded from the base's compact form).
+  auto current = [&](const std::string& id) -> std::optional<std::string> {
     auto it = seen.find(id);
-    if (it != seen.end()) return std::string_view(changes[it->second].second);
+    if (it != seen.end()) return changes[it->second].second;
     return stored(id);
   };
   for (const Doc& doc : upserts) {
     std::string data;
     encode(doc, &data);
-    const std::optional<std::string_view> existing = current(doc.id);
+    const std::optional<std::string> existing = current(doc.id);
     if (existing &&
         internal::ContentOf(*existing) == internal::ContentOf(data)) {
       ++counts.repeated;
@@ -534,7 +796,7 @@ Changes DecideChanges(const std::vector<Doc>& upserts,
     changes.emplace_back(doc.id, std::move(data));
   }
   for (const std::string& id : deletes) {
-    const std::optional<std::string_view> existing = current(id);
+    const std::optional<std::string> existing = current(id);
     if (!existing || existing->empty()) {
       ++counts.missing;
       continue;
@@ -556,17 +818,19 @@ void MergeIntoDelta(
     absl::flat_hash_map<std::string, std::vector<std::string>>& by_code,
     int64_t& adjust) {
   for (auto& [id, data] : changes) {
-    std::optional<std::string_view> old_data;
+    std::optional<std::string> old_code;
     if (auto prev = docs.find(id); prev != docs.end()) {
-      if (!prev->second.empty()) old_data = prev->second;
+      if (!prev->second.empty()) {
+        old_code =
+            std::string(CodeOf(std::string_view(prev->second)).value_or(""));
+      }
     } else if (auto slot = base.FindId(id)) {
-      old_data = base.Data(*slot);
+      old_code = std::string(base.CodeOf(*slot));
     }
-    const bool existed = old_data.has_value();
+    const bool existed = old_code.has_value();
     const bool exists = !data.empty();
-    const std::string old_code(CodeOf(old_data).value_or(""));
     Reindex(by_code, id,
-            existed ? std::optional<std::string_view>(old_code) : std::nullopt,
+            existed ? std::optional<std::string_view>(*old_code) : std::nullopt,
             exists ? CodeOf(std::string_view(data)) : std::nullopt);
     adjust += (exists ? 1 : 0) - (existed ? 1 : 0);
     docs[id] = std::move(data);
@@ -664,12 +928,21 @@ void RegistryHolder::RunFold(std::shared_ptr<const Registry> frozen) {
   // Build the new base from the frozen snapshot without any lock: it is
   // immutable, and writers keep adding to the current delta meanwhile.
   RegistryBuilder builder;
-  ForAll(
+  std::string scratch;
+  ForAll<internal::SubjectKindTraits>(
       frozen->base_->subjects, frozen->delta_->subjects,
-      [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
-  ForAll(
+      [&](const SubjectView& v) {
+        scratch.clear();
+        internal::EncodeSubjectView(v, &scratch);
+        builder.AddEncoded(scratch).IgnoreError();
+      });
+  ForAll<internal::RecordKindTraits>(
       frozen->base_->records, frozen->delta_->records,
-      [&](std::string_view data) { builder.AddEncoded(data).IgnoreError(); });
+      [&](const RecordView& v) {
+        scratch.clear();
+        internal::EncodeRecordView(v, &scratch);
+        builder.AddEncoded(scratch).IgnoreError();
+      });
   std::shared_ptr<const Registry> folded = builder.Finish(frozen->version());
   const RegistryBase& base = *folded->base_;
 

@@ -4,11 +4,12 @@
 // A Registry is an immutable snapshot: any number of threads may read it
 // without a lock, and it stays valid (and unchanged) for as long as a reader
 // holds its shared_ptr. It is two layers:
-//   - a base: subjects and records encoded (index/internal/encoding.h) in
-//   arenas, sorted by
-//     code, with flat hash maps from the packed code to a slot range and from
-//     an id hash to a slot. Built once (start-up, or a fold) and never
-//     modified.
+//   - a base: subjects and records in a compact encoding
+//     (index/internal/encoding.h: repeated texts such as a record's authority,
+//     legal basis and detail, and a source's file name, held once in a shared
+//     dictionary) in arenas laid out in code order, with flat hash maps from
+//     the packed code to a slot range and a slot set keyed by id. Built once
+//     (start-up, or a fold) and never modified.
 //   - a delta: the writes since the base, by id. Small; each write batch
 //   publishes a new
 //     snapshot sharing the base and holding a copy of the delta plus the batch,
@@ -23,6 +24,7 @@
 #include "index/xapian_store.h"
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 
@@ -63,14 +65,25 @@ class Registry {
   // Every subject carrying `code`, in a stable order (base by slot, then delta
   // by id).
   std::vector<Subject> SubjectsByCode(std::string_view code) const;
+  // The same without copying: fn gets each subject as a view into this
+  // snapshot, valid only during the call (the check path: no allocation
+  // for what it does not show).
+  void VisitSubjectsByCode(
+      std::string_view code,
+      absl::FunctionRef<void(const SubjectView&)> fn) const;
   std::optional<Subject> SubjectById(std::string_view id) const;
   // Every record naming `code`, whether or not a subject carries it.
   std::vector<Record> RecordsByCode(std::string_view code) const;
+  // As VisitSubjectsByCode, for records (base records of one code are
+  // neighbours in memory).
+  void VisitRecordsByCode(std::string_view code,
+                          absl::FunctionRef<void(const RecordView&)> fn) const;
   std::optional<Record> RecordById(std::string_view id) const;
 
-  // Encoded forms, for the writer's repeat detection without a decode.
-  std::optional<std::string_view> SubjectDataById(std::string_view id) const;
-  std::optional<std::string_view> RecordDataById(std::string_view id) const;
+  // Standard encodings (index/internal/encoding.h), for the writer's repeat
+  // detection. A copy: the base holds documents in a compact form.
+  std::optional<std::string> SubjectDataById(std::string_view id) const;
+  std::optional<std::string> RecordDataById(std::string_view id) const;
 
   // Calls fn for every live subject / record (base minus overridden, then
   // delta).
@@ -81,8 +94,9 @@ class Registry {
   // Bytes held by the base's arenas and maps (approximate), for stats and
   // benches.
   size_t base_memory_bytes() const;
-  // The same, split: {subject arena, subject maps, record arena, record maps}.
-  std::array<size_t, 4> base_memory_breakdown() const;
+  // The same, split: {subject arena, subject slots and id set, record arena,
+  // record slots and id set, the code index, the shared string dictionary}.
+  std::array<size_t, 6> base_memory_breakdown() const;
 
  private:
   friend class RegistryHolder;
@@ -105,7 +119,8 @@ class RegistryBuilder {
   std::shared_ptr<const Registry> Finish(uint64_t version);
 
  private:
-  std::unique_ptr<internal::RegistryBase> base_;
+  struct Staged;
+  std::unique_ptr<Staged> staged_;
 };
 
 // Builds a snapshot of the database in `dir` without taking the writer's lock

@@ -112,11 +112,69 @@ SubjectKind KindOfCode(std::string_view code) {
   return SubjectKind::kOther;
 }
 
-bool Record::InForce(Date day) const {
+namespace {
+
+bool InForceOn(Date day, Date valid_from, Date valid_until, Date repaired_on) {
   if (valid_from.has_value() && day < valid_from) return false;
   if (valid_until.has_value() && valid_until < day) return false;
   if (repaired_on.has_value() && !(day < repaired_on)) return false;
   return true;
+}
+
+}  // namespace
+
+bool Record::InForce(Date day) const {
+  return InForceOn(day, valid_from, valid_until, repaired_on);
+}
+
+bool RecordView::InForce(Date day) const {
+  return InForceOn(day, valid_from, valid_until, repaired_on);
+}
+
+std::string JoinSource(std::string_view source, uint32_t line) {
+  std::string out(source);
+  if (line > 0) {
+    out += ':';
+    out += std::to_string(line);
+  }
+  return out;
+}
+
+Subject SubjectView::ToSubject() const {
+  Subject s;
+  s.id = std::string(id);
+  s.code = std::string(code);
+  s.name = std::string(name);
+  s.former_names.reserve(former_count);
+  ForEachFormerName(
+      [&](std::string_view f) { s.former_names.emplace_back(f); });
+  s.legal_rep = std::string(legal_rep);
+  s.region = std::string(region);
+  s.status = status;
+  s.registered_on = registered_on;
+  s.org_code = std::string(org_code);
+  s.reg_no = std::string(reg_no);
+  s.source = JoinSource(source, source_line);
+  return s;
+}
+
+Record RecordView::ToRecord() const {
+  Record r;
+  r.id = std::string(id);
+  r.code = std::string(code);
+  r.list = std::string(list);
+  r.name = std::string(name);
+  r.authority = std::string(authority);
+  r.basis = std::string(basis);
+  r.doc_no = std::string(doc_no);
+  r.detail = std::string(detail);
+  r.decided_on = decided_on;
+  r.valid_from = valid_from;
+  r.valid_until = valid_until;
+  r.repaired_on = repaired_on;
+  r.disputed = disputed;
+  r.source = JoinSource(source, source_line);
+  return r;
 }
 
 }  // namespace creditd

@@ -104,6 +104,80 @@ struct Record {
   bool InForce(Date day) const;
 };
 
+// Read-only views of a stored subject / record, as a registry snapshot hands
+// them out without copying (Registry::VisitSubjectsByCode and friends): every
+// string_view points into the snapshot and is valid only while the caller
+// holds it (and, for the visit functions, only during the callback).
+struct SubjectView {
+  std::string_view id;
+  std::string_view code;
+  std::string_view name;
+  uint32_t former_count = 0;
+  // former_count strings, each a varint length and its bytes
+  // (ForEachFormerName walks them).
+  std::string_view former_raw;
+  std::string_view legal_rep;
+  std::string_view region;
+  SubjectStatus status = SubjectStatus::kActive;
+  Date registered_on;
+  std::string_view org_code;
+  std::string_view reg_no;
+  // The source is `source` followed by ":<source_line>" when source_line > 0
+  // (the registry stores "file:line" sources as a shared file name and a
+  // number).
+  std::string_view source;
+  uint32_t source_line = 0;
+
+  // Calls fn(std::string_view) for each former name. The view must come from
+  // a decoder (which checked former_raw); a malformed block stops early.
+  template <typename Fn>
+  void ForEachFormerName(Fn fn) const;
+  Subject ToSubject() const;
+};
+
+struct RecordView {
+  std::string_view id;
+  std::string_view code;
+  std::string_view list;
+  std::string_view name;
+  std::string_view authority;
+  std::string_view basis;
+  std::string_view doc_no;
+  std::string_view detail;
+  Date decided_on;
+  Date valid_from;
+  Date valid_until;
+  Date repaired_on;
+  bool disputed = false;
+  std::string_view source;  // as SubjectView::source
+  uint32_t source_line = 0;
+
+  bool InForce(Date day) const;  // as Record::InForce
+  Record ToRecord() const;
+};
+
+// "file:17" from a view's two source parts.
+std::string JoinSource(std::string_view source, uint32_t line);
+
+template <typename Fn>
+void SubjectView::ForEachFormerName(Fn fn) const {
+  const char* p = former_raw.data();
+  const char* end = p + former_raw.size();
+  for (uint32_t i = 0; i < former_count && p < end; ++i) {
+    uint64_t n = 0;
+    int shift = 0;
+    while (p < end && (static_cast<uint8_t>(*p) & 0x80) && shift < 63) {
+      n |= static_cast<uint64_t>(static_cast<uint8_t>(*p++) & 0x7F) << shift;
+      shift += 7;
+    }
+    if (p >= end) return;
+    n |= static_cast<uint64_t>(static_cast<uint8_t>(*p++)) << shift;
+    if (n > static_cast<uint64_t>(end - p)) return;
+    fn(std::string_view(p, static_cast<size_t>(n)));
+    p += n;
+  }
+}
+
 }  // namespace creditd
 
 #endif  // CREDITD_INDEX_SUBJECT_H_

@@ -2,6 +2,10 @@
 
 #include "absl/strings/str_format.h"
 
+#include <cstring>
+#include <tuple>
+#include <utility>
+
 namespace creditd::internal {
 namespace {
 
@@ -33,6 +37,8 @@ class Reader {
   bool ok() const { return ok_; }
   bool done() const { return p_ == end_; }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  const char* position() const { return p_; }
+  void Fail() { ok_ = false; }
 
   uint64_t Varint() {
     uint64_t v = 0;
@@ -96,7 +102,251 @@ absl::Status CheckHeader(Reader& r, char want) {
   return absl::OkStatus();
 }
 
+// Former names: a count, then that many strings, kept as one raw block so
+// that both encodings share it.
+bool ReadFormerNames(Reader& r, SubjectView& s) {
+  const uint64_t n = r.Varint();
+  if (!r.ok() || n > r.remaining()) return false;
+  const size_t before = r.remaining();
+  const char* begin = r.position();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) r.String();
+  if (!r.ok()) return false;
+  s.former_count = static_cast<uint32_t>(n);
+  s.former_raw = std::string_view(begin, before - r.remaining());
+  return true;
+}
+
+bool ReadStatus(Reader& r, SubjectView& s) {
+  const uint8_t status = r.Byte();
+  if (!r.ok() || status > static_cast<uint8_t>(SubjectStatus::kOther)) {
+    return false;
+  }
+  s.status = static_cast<SubjectStatus>(status);
+  return true;
+}
+
+void ReadRecordTail(Reader& r, RecordView& rec) {
+  rec.decided_on = r.ReadDate();
+  rec.valid_from = r.ReadDate();
+  rec.valid_until = r.ReadDate();
+  rec.repaired_on = r.ReadDate();
+  rec.disputed = (r.Byte() & 1) != 0;
+}
+
+void PutRecordTail(const RecordView& r, std::string* out) {
+  PutDate(r.decided_on, out);
+  PutDate(r.valid_from, out);
+  PutDate(r.valid_until, out);
+  PutDate(r.repaired_on, out);
+  out->push_back(static_cast<char>(r.disputed ? 1 : 0));
+}
+
+// A view's source as one string (standard encoding).
+void PutSource(std::string_view source, uint32_t line, std::string* out) {
+  if (line == 0) {
+    PutString(source, out);
+    return;
+  }
+  const std::string joined = JoinSource(source, line);
+  PutString(joined, out);
+}
+
+// Splits "file:17" into ("file", 17) when the text after the last ':' is a
+// number that prints back the same (1..999999999, no leading zero), so that
+// JoinSource restores the exact bytes; otherwise (source, 0).
+std::pair<std::string_view, uint32_t> SplitSource(std::string_view source) {
+  const size_t colon = source.rfind(':');
+  if (colon == std::string_view::npos) return {source, 0};
+  const std::string_view digits = source.substr(colon + 1);
+  if (digits.empty() || digits.size() > 9 || digits[0] == '0') {
+    return {source, 0};
+  }
+  uint32_t line = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return {source, 0};
+    line = line * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return {source.substr(0, colon), line};
+}
+
+void PutText(std::string_view s, StringDict& dict, std::string* out) {
+  if (std::optional<uint32_t> index = dict.Intern(s)) {
+    PutVarint(uint64_t{*index} + 1, out);
+    return;
+  }
+  PutVarint(0, out);
+  PutString(s, out);
+}
+
+std::string_view ReadText(Reader& r, const StringDict& dict) {
+  const uint64_t ref = r.Varint();
+  if (!r.ok()) return {};
+  if (ref == 0) return r.String();
+  if (ref - 1 >= dict.size()) {
+    r.Fail();
+    return {};
+  }
+  return dict.Get(static_cast<uint32_t>(ref - 1));
+}
+
+void PutCompactSource(std::string_view source, uint32_t line, StringDict& dict,
+                      std::string* out) {
+  if (line == 0) std::tie(source, line) = SplitSource(source);
+  PutText(source, dict, out);
+  PutVarint(line, out);
+}
+
+void ReadCompactSource(Reader& r, const StringDict& dict,
+                       std::string_view& source, uint32_t& line) {
+  source = ReadText(r, dict);
+  const uint64_t n = r.Varint();
+  if (n > 999999999) r.Fail();
+  line = static_cast<uint32_t>(n);
+}
+
+std::string_view RegionOfCode(std::string_view code) {
+  return code.size() == 18 ? code.substr(2, 6) : std::string_view();
+}
+
 }  // namespace
+
+std::optional<uint32_t> StringDict::Intern(std::string_view s) {
+  if (s.size() > kMaxBytes) return std::nullopt;
+  if (auto it = index_.find(s); it != index_.end()) return it->second;
+  if (views_.size() >= kMaxEntries) return std::nullopt;
+  if (chunks_.empty() || chunk_used_ + s.size() > chunk_capacity_) {
+    chunk_capacity_ = size_t{64} << 10;
+    chunks_.push_back(std::make_unique<char[]>(chunk_capacity_));
+    chunk_used_ = 0;
+  }
+  char* p = chunks_.back().get() + chunk_used_;
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  chunk_used_ += s.size();
+  bytes_ += s.size();
+  const std::string_view stored(p, s.size());
+  const uint32_t index = static_cast<uint32_t>(views_.size());
+  views_.push_back(stored);
+  index_.emplace(stored, index);
+  return index;
+}
+
+void StringDict::Freeze() {
+  absl::flat_hash_map<std::string_view, uint32_t>().swap(index_);
+  views_.shrink_to_fit();
+}
+
+size_t StringDict::MemoryBytes() const {
+  return chunks_.size() * chunk_capacity_ +
+         views_.capacity() * sizeof(std::string_view) +
+         index_.capacity() * (sizeof(std::string_view) + 5);
+}
+
+void EncodeCompactSubject(const SubjectView& s, StringDict& dict,
+                          std::string* out) {
+  out->push_back('s');
+  PutString(s.id, out);
+  PutString(s.code, out);
+  PutString(s.name, out);
+  PutVarint(s.former_count, out);
+  out->append(s.former_raw);
+  PutString(s.legal_rep, out);
+  if (!s.region.empty() && s.region == RegionOfCode(s.code)) {
+    PutVarint(0, out);
+  } else {
+    PutVarint(1, out);
+    PutString(s.region, out);
+  }
+  out->push_back(static_cast<char>(s.status));
+  PutDate(s.registered_on, out);
+  PutString(s.org_code, out);
+  PutString(s.reg_no, out);
+  PutCompactSource(s.source, s.source_line, dict, out);
+}
+
+void EncodeCompactRecord(const RecordView& r, StringDict& dict,
+                         std::string* out) {
+  out->push_back('r');
+  PutString(r.id, out);
+  PutString(r.code, out);
+  PutText(r.list, dict, out);
+  PutString(r.name, out);
+  PutText(r.authority, dict, out);
+  PutText(r.basis, dict, out);
+  PutString(r.doc_no, out);
+  PutText(r.detail, dict, out);
+  PutRecordTail(r, out);
+  PutCompactSource(r.source, r.source_line, dict, out);
+}
+
+absl::StatusOr<SubjectView> DecodeCompactSubject(std::string_view data,
+                                                 const StringDict& dict) {
+  Reader r(data);
+  if (r.Byte() != 's' || !r.ok()) {
+    return absl::DataLossError("compact encoding: expected tag 's'");
+  }
+  SubjectView s;
+  s.id = r.String();
+  s.code = r.String();
+  s.name = r.String();
+  if (!ReadFormerNames(r, s)) {
+    return absl::DataLossError("compact encoding: bad former names");
+  }
+  s.legal_rep = r.String();
+  const uint64_t region_ref = r.Varint();
+  if (region_ref == 0) {
+    s.region = RegionOfCode(s.code);
+  } else if (region_ref == 1) {
+    s.region = r.String();
+  } else {
+    r.Fail();
+  }
+  if (!ReadStatus(r, s)) {
+    return absl::DataLossError("compact encoding: bad subject status");
+  }
+  s.registered_on = r.ReadDate();
+  s.org_code = r.String();
+  s.reg_no = r.String();
+  ReadCompactSource(r, dict, s.source, s.source_line);
+  if (!r.ok() || !r.done())
+    return absl::DataLossError("compact encoding: malformed subject");
+  return s;
+}
+
+absl::StatusOr<RecordView> DecodeCompactRecord(std::string_view data,
+                                               const StringDict& dict) {
+  Reader r(data);
+  if (r.Byte() != 'r' || !r.ok()) {
+    return absl::DataLossError("compact encoding: expected tag 'r'");
+  }
+  RecordView rec;
+  rec.id = r.String();
+  rec.code = r.String();
+  rec.list = ReadText(r, dict);
+  rec.name = r.String();
+  rec.authority = ReadText(r, dict);
+  rec.basis = ReadText(r, dict);
+  rec.doc_no = r.String();
+  rec.detail = ReadText(r, dict);
+  ReadRecordTail(r, rec);
+  ReadCompactSource(r, dict, rec.source, rec.source_line);
+  if (!r.ok() || !r.done())
+    return absl::DataLossError("compact encoding: malformed record");
+  return rec;
+}
+
+absl::StatusOr<IdAndCode> CompactIdAndCode(std::string_view data) {
+  Reader r(data);
+  const uint8_t tag = r.Byte();
+  if (!r.ok() || (tag != 's' && tag != 'r')) {
+    return absl::DataLossError("compact encoding: bad tag");
+  }
+  IdAndCode out;
+  out.tag = tag == 's' ? 'S' : 'R';
+  out.id = r.String();
+  out.code = r.String();
+  if (!r.ok()) return absl::DataLossError("compact encoding: truncated id");
+  return out;
+}
 
 void EncodeSubject(const Subject& s, std::string* out) {
   out->push_back(static_cast<char>(kEncodingVersion));
@@ -134,27 +384,22 @@ void EncodeRecord(const Record& r, std::string* out) {
   out->push_back(static_cast<char>(r.disputed ? 1 : 0));
 }
 
-absl::StatusOr<Subject> DecodeSubject(std::string_view data) {
+absl::StatusOr<SubjectView> DecodeSubjectView(std::string_view data) {
   Reader r(data);
   if (absl::Status st = CheckHeader(r, 'S'); !st.ok()) return st;
-  Subject s;
+  SubjectView s;
   s.source = r.String();
   s.id = r.String();
   s.code = r.String();
   s.name = r.String();
-  const uint64_t n = r.Varint();
-  if (n > data.size())
-    return absl::DataLossError("encoding: bad former-name count");
-  s.former_names.reserve(n);
-  for (uint64_t i = 0; i < n && r.ok(); ++i)
-    s.former_names.emplace_back(r.String());
+  if (!ReadFormerNames(r, s)) {
+    return absl::DataLossError("encoding: bad former names");
+  }
   s.legal_rep = r.String();
   s.region = r.String();
-  const uint8_t status = r.Byte();
-  if (status > static_cast<uint8_t>(SubjectStatus::kOther)) {
+  if (!ReadStatus(r, s)) {
     return absl::DataLossError("encoding: bad subject status");
   }
-  s.status = static_cast<SubjectStatus>(status);
   s.registered_on = r.ReadDate();
   s.org_code = r.String();
   s.reg_no = r.String();
@@ -163,10 +408,10 @@ absl::StatusOr<Subject> DecodeSubject(std::string_view data) {
   return s;
 }
 
-absl::StatusOr<Record> DecodeRecord(std::string_view data) {
+absl::StatusOr<RecordView> DecodeRecordView(std::string_view data) {
   Reader r(data);
   if (absl::Status st = CheckHeader(r, 'R'); !st.ok()) return st;
-  Record rec;
+  RecordView rec;
   rec.source = r.String();
   rec.id = r.String();
   rec.code = r.String();
@@ -176,14 +421,54 @@ absl::StatusOr<Record> DecodeRecord(std::string_view data) {
   rec.basis = r.String();
   rec.doc_no = r.String();
   rec.detail = r.String();
-  rec.decided_on = r.ReadDate();
-  rec.valid_from = r.ReadDate();
-  rec.valid_until = r.ReadDate();
-  rec.repaired_on = r.ReadDate();
-  rec.disputed = (r.Byte() & 1) != 0;
+  ReadRecordTail(r, rec);
   if (!r.ok() || !r.done())
     return absl::DataLossError("encoding: malformed record");
   return rec;
+}
+
+absl::StatusOr<Subject> DecodeSubject(std::string_view data) {
+  absl::StatusOr<SubjectView> view = DecodeSubjectView(data);
+  if (!view.ok()) return view.status();
+  return view->ToSubject();
+}
+
+absl::StatusOr<Record> DecodeRecord(std::string_view data) {
+  absl::StatusOr<RecordView> view = DecodeRecordView(data);
+  if (!view.ok()) return view.status();
+  return view->ToRecord();
+}
+
+void EncodeSubjectView(const SubjectView& s, std::string* out) {
+  out->push_back(static_cast<char>(kEncodingVersion));
+  out->push_back('S');
+  PutSource(s.source, s.source_line, out);
+  PutString(s.id, out);
+  PutString(s.code, out);
+  PutString(s.name, out);
+  PutVarint(s.former_count, out);
+  out->append(s.former_raw);
+  PutString(s.legal_rep, out);
+  PutString(s.region, out);
+  out->push_back(static_cast<char>(s.status));
+  PutDate(s.registered_on, out);
+  PutString(s.org_code, out);
+  PutString(s.reg_no, out);
+}
+
+void EncodeRecordView(const RecordView& r, std::string* out) {
+  out->push_back(static_cast<char>(kEncodingVersion));
+  out->push_back('R');
+  PutSource(r.source, r.source_line, out);
+  PutString(r.id, out);
+  PutString(r.code, out);
+  PutString(r.list, out);
+  PutString(r.name, out);
+  PutString(r.authority, out);
+  PutString(r.basis, out);
+  PutString(r.doc_no, out);
+  PutString(r.detail, out);
+  PutRecordTail(r, out);
 }
 
 absl::StatusOr<IdAndCode> PeekIdAndCode(std::string_view data) {

@@ -81,5 +81,135 @@ TEST(EncodingTest, EveryTruncationAndVersionIsRejected) {
   EXPECT_FALSE(DecodeSubject(overlong).ok());
 }
 
+Record FullRecord() {
+  Record r;
+  r.id = "R1";
+  r.code = "91350100M000100Y43";
+  r.list = "abnormal_operation";
+  r.name = "福州鑫盛达科技有限公司";
+  r.authority = "福州市市场监督管理局";
+  r.basis = "《企业经营异常名录管理暂行办法》第四条";
+  r.doc_no = "榕市监异字〔2023〕17号";
+  r.detail = "通过登记的住所或者经营场所无法联系";
+  r.decided_on = *ParseDate("2023-03-01");
+  r.valid_from = *ParseDate("2023-03-01");
+  r.repaired_on = *ParseDate("2024-01-02");
+  r.disputed = true;
+  r.source = "records.jsonl:42";
+  return r;
+}
+
+// Standard -> view -> compact -> view -> standard gives back the same bytes.
+std::string CompactRoundTrip(const Subject& s, StringDict& dict) {
+  std::string standard;
+  EncodeSubject(s, &standard);
+  auto view = DecodeSubjectView(standard);
+  EXPECT_TRUE(view.ok()) << view.status();
+  std::string compact;
+  EncodeCompactSubject(*view, dict, &compact);
+  auto back = DecodeCompactSubject(compact, dict);
+  EXPECT_TRUE(back.ok()) << back.status();
+  std::string again;
+  EncodeSubjectView(*back, &again);
+  EXPECT_EQ(again, standard);
+  return compact;
+}
+
+TEST(CompactEncodingTest, SubjectRoundTripsByteForByte) {
+  StringDict dict;
+  Subject s = FullSubject();
+  const std::string compact = CompactRoundTrip(s, dict);
+  auto peek = CompactIdAndCode(compact);
+  ASSERT_TRUE(peek.ok());
+  EXPECT_EQ(peek->tag, 'S');
+  EXPECT_EQ(peek->id, "S1");
+  EXPECT_EQ(peek->code, "91350100M000100Y43");
+  // The region equal to code positions 3-8 is not stored; the source's file
+  // name is in the dictionary and its line is a number.
+  EXPECT_EQ(compact.find(std::string("\x06") + "350100"), std::string::npos);
+  EXPECT_EQ(compact.find("subjects.jsonl"), std::string::npos);
+  auto view = DecodeCompactSubject(compact, dict);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->region, "350100");
+  EXPECT_EQ(view->source, "subjects.jsonl");
+  EXPECT_EQ(view->source_line, 1u);
+  std::vector<std::string> formers;
+  view->ForEachFormerName([&](std::string_view f) { formers.emplace_back(f); });
+  EXPECT_EQ(formers, FullSubject().former_names);
+}
+
+TEST(CompactEncodingTest, SourcesAndRegionsThatMustNotBeRewritten) {
+  StringDict dict;
+  for (std::string source : {"a:05", "a:0", "a:", ":", "a:1234567890", "a:12x",
+                             "部门", "", "a:b:7", "x:999999999"}) {
+    Subject s = FullSubject();
+    s.source = source;
+    CompactRoundTrip(s, dict);
+  }
+  for (std::string region : {"", "110000", "350100", "35010"}) {
+    Subject s = FullSubject();
+    s.region = region;
+    CompactRoundTrip(s, dict);
+  }
+  Subject short_code = FullSubject();
+  short_code.code = "9135";
+  short_code.region = "";
+  CompactRoundTrip(short_code, dict);
+}
+
+TEST(CompactEncodingTest, RecordTextsAreSharedThroughTheDictionary) {
+  StringDict dict;
+  Record r = FullRecord();
+  std::string standard;
+  EncodeRecord(r, &standard);
+  auto view = DecodeRecordView(standard);
+  ASSERT_TRUE(view.ok());
+  std::string first, second;
+  EncodeCompactRecord(*view, dict, &first);
+  const size_t dict_size = dict.size();
+  r.id = "R2";
+  r.source = "records.jsonl:43";
+  std::string standard2;
+  EncodeRecord(r, &standard2);
+  auto view2 = DecodeRecordView(standard2);
+  ASSERT_TRUE(view2.ok());
+  EncodeCompactRecord(*view2, dict, &second);
+  EXPECT_EQ(dict.size(), dict_size);  // nothing new to intern
+  EXPECT_LT(second.size(), standard2.size() / 2);
+  auto back = DecodeCompactRecord(second, dict);
+  ASSERT_TRUE(back.ok()) << back.status();
+  std::string again;
+  EncodeRecordView(*back, &again);
+  EXPECT_EQ(again, standard2);
+  EXPECT_TRUE(back->InForce(*ParseDate("2023-12-31")));
+  EXPECT_FALSE(back->InForce(*ParseDate("2024-01-02")));
+  // Truncations and a dictionary index past the end are rejected.
+  for (size_t n = 0; n < second.size(); ++n) {
+    EXPECT_FALSE(DecodeCompactRecord(second.substr(0, n), dict).ok()) << n;
+  }
+  StringDict empty;
+  EXPECT_FALSE(DecodeCompactRecord(second, empty).ok());
+  EXPECT_FALSE(DecodeCompactSubject(second, dict).ok());  // wrong tag
+}
+
+TEST(CompactEncodingTest, DictionaryKeepsLongTextsInline) {
+  StringDict dict;
+  const std::string long_text(StringDict::kMaxBytes + 1, 'x');
+  EXPECT_FALSE(dict.Intern(long_text).has_value());
+  auto a = dict.Intern("市场监管");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(dict.Intern("市场监管"), a);
+  EXPECT_EQ(dict.Get(*a), "市场监管");
+  Record r = FullRecord();
+  r.detail = long_text;
+  std::string standard, compact;
+  EncodeRecord(r, &standard);
+  EncodeCompactRecord(*DecodeRecordView(standard), dict, &compact);
+  dict.Freeze();
+  auto back = DecodeCompactRecord(compact, dict);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->detail, long_text);
+}
+
 }  // namespace
 }  // namespace creditd::internal

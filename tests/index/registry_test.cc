@@ -60,6 +60,50 @@ TEST(RegistryBuilderTest, LookupsByCodeAndId) {
   EXPECT_FALSE(b.AddEncoded("garbage").ok());
 }
 
+// The base's code index keeps run lengths in 16 bits with a side map for
+// longer runs (a placeholder code shared by a whole data set); records of a
+// code no subject carries, codes that do not pack, and ids across the compact
+// arena must all still be found.
+TEST(RegistryBuilderTest, LongRunsOddCodesAndExactRoundTrips) {
+  RegistryBuilder b;
+  constexpr int kMany = 70000;  // > 65,535
+  for (int i = 0; i < kMany; ++i) {
+    Record r = MakeRecord("r" + std::to_string(i), kA, "abnormal_operation");
+    r.authority = "福州市市场监督管理局";
+    r.source = "records.jsonl:" + std::to_string(i + 1);
+    ASSERT_TRUE(b.AddRecord(r).ok());
+  }
+  Subject odd = MakeSubject("odd", "91350100MO00100Y43", "丁");  // unpackable
+  odd.former_names = {"丁一", "丁二"};
+  odd.source = "subjects.csv:0017";  // not rewritable as file + line
+  ASSERT_TRUE(b.AddSubject(odd).ok());
+  ASSERT_TRUE(b.AddSubject(MakeSubject("a", kA, "甲")).ok());
+  ASSERT_TRUE(b.AddRecord(MakeRecord("orphan", kB, "red_list")).ok());
+  auto reg = b.Finish(3);
+  EXPECT_EQ(reg->record_count(), static_cast<size_t>(kMany) + 1);
+  EXPECT_EQ(reg->RecordsByCode(kA).size(), static_cast<size_t>(kMany));
+  EXPECT_EQ(reg->CountByCode(kA), 1u);
+  EXPECT_EQ(reg->CountByCode(kB), 0u);  // records only
+  ASSERT_EQ(reg->RecordsByCode(kB).size(), 1u);
+  EXPECT_EQ(reg->RecordsByCode(kB)[0].id, "orphan");
+  auto r123 = reg->RecordById("r123");
+  ASSERT_TRUE(r123.has_value());
+  EXPECT_EQ(r123->source, "records.jsonl:124");
+  EXPECT_EQ(r123->authority, "福州市市场监督管理局");
+  auto back = reg->SubjectById("odd");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->former_names, odd.former_names);
+  EXPECT_EQ(back->source, "subjects.csv:0017");
+  EXPECT_EQ(back->region, odd.region);
+  size_t visited = 0;
+  reg->VisitSubjectsByCode("91350100MO00100Y43", [&](const SubjectView& v) {
+    EXPECT_EQ(v.name, "丁");
+    ++visited;
+  });
+  EXPECT_EQ(visited, 1u);
+  EXPECT_FALSE(reg->RecordById("r70000").has_value());
+}
+
 TEST(RegistryBuilderTest, SameIdTwiceKeepsTheLater) {
   RegistryBuilder b;
   ASSERT_TRUE(b.AddSubject(MakeSubject("1", kA, "old")).ok());
