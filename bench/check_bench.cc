@@ -10,8 +10,8 @@
 // are planted here so that the 0/1/5 groups are exact: subject i has one
 // record when i % 10 == 1 and five when i % 10 == 2.
 //
-// Sizes: 100k and CREDITD_CHECK_BENCH_MAX subjects (default 1M; build with
-// -DCREDITD_CHECK_BENCH_MAX=10000000 for the 10M figures, ~6 GiB of RAM).
+// Sizes: 100k and CREDITD_CHECK_BENCH_MAX subjects (default 1M), or
+// --sizes=N,M,... (e.g. --sizes=10000000 for the 10M figures, ~4 GiB of RAM).
 // Benchmarks are registered size by size so that one registry is built and
 // held at a time. Method: bench/README.md; figures: docs/performance.md.
 #include "bench/datagen.h"
@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #ifndef CREDITD_CHECK_BENCH_MAX
@@ -269,9 +270,33 @@ void PrintWarnings() {
 int main(int argc, char** argv) {
   using namespace creditd;
   PrintWarnings();
+  // --sizes=N,M,...: registry sizes to build (default 100k and
+  // CREDITD_CHECK_BENCH_MAX), e.g. --sizes=10000000 for the 10M figures.
+  std::vector<int64_t> sizes = {100000, CREDITD_CHECK_BENCH_MAX};
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.substr(0, 8) != "--sizes=") continue;
+    sizes.clear();
+    for (std::string_view rest = arg.substr(8); !rest.empty();) {
+      const size_t comma = rest.find(',');
+      const std::string item(rest.substr(0, comma));
+      char* end = nullptr;
+      const long long n = std::strtoll(item.c_str(), &end, 10);
+      if (end == item.c_str() || *end != '\0' || n < 1000) {
+        std::fprintf(stderr, "--sizes: not a size >= 1000: '%s'\n",
+                     item.c_str());
+        return 2;
+      }
+      sizes.push_back(n);
+      rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    }
+    for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+    --argc;
+    --i;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  for (int64_t size : {int64_t{100000}, int64_t{CREDITD_CHECK_BENCH_MAX}}) {
+  for (int64_t size : sizes) {
     benchmark::RegisterBenchmark("BM_Check_ByCode0Records",
                                  BM_Check_ByCode0Records)
         ->Arg(size);

@@ -489,16 +489,24 @@ std::optional<std::string> DataById(const internal::Table& table,
 }
 
 // Calls fn(view) for every live document: the base in slot (code) order,
-// then the delta in id order, so that iteration is deterministic.
+// then the delta in id order, so that iteration is deterministic. With
+// parts > 1, only base slots [n*part/parts, n*(part+1)/parts), and the delta
+// in the last part only.
 template <typename Traits, typename Fn>
-void ForAll(const internal::Table& table, const DeltaDocs& delta_docs, Fn fn) {
-  for (uint32_t slot = 0; slot < table.live(); ++slot) {
+void ForAll(const internal::Table& table, const DeltaDocs& delta_docs, Fn fn,
+            size_t part = 0, size_t parts = 1) {
+  if (parts == 0 || part >= parts) return;
+  const size_t n = table.live();
+  const uint32_t begin = static_cast<uint32_t>(n * part / parts);
+  const uint32_t end = static_cast<uint32_t>(n * (part + 1) / parts);
+  for (uint32_t slot = begin; slot < end; ++slot) {
     if (!delta_docs.empty() &&
         delta_docs.contains(internal::AbslView(table.IdOf(slot)))) {
       continue;
     }
     if (auto view = Traits::FromBase(table, slot); view.ok()) fn(*view);
   }
+  if (part + 1 < parts) return;
   std::vector<const std::pair<const std::string, std::string>*> rest;
   for (const auto& kv : delta_docs) {
     if (!kv.second.empty()) rest.push_back(&kv);
@@ -620,6 +628,20 @@ void Registry::ForEachRecord(
   ForAll<internal::RecordKindTraits>(
       base_->records, delta_->records,
       [&](const RecordView& v) { fn(v.ToRecord()); });
+}
+
+void Registry::ForEachSubjectView(
+    size_t part, size_t parts,
+    absl::FunctionRef<void(const SubjectView&)> fn) const {
+  ForAll<internal::SubjectKindTraits>(base_->subjects, delta_->subjects, fn,
+                                      part, parts);
+}
+
+void Registry::ForEachRecordView(
+    size_t part, size_t parts,
+    absl::FunctionRef<void(const RecordView&)> fn) const {
+  ForAll<internal::RecordKindTraits>(base_->records, delta_->records, fn, part,
+                                     parts);
 }
 
 // The builder stages documents in the standard encoding (the later of two

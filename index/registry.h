@@ -90,6 +90,17 @@ class Registry {
   void ForEachSubject(const std::function<void(const Subject&)>& fn) const;
   void ForEachRecord(const std::function<void(const Record&)>& fn) const;
 
+  // The same walk over views (no copies), for whole-registry scans that need
+  // a few fields of every document (the duplicate scan), split into `parts`
+  // disjoint shares that may run on different threads: part p gets the base
+  // slots [p*n/parts, (p+1)*n/parts) and the last part also gets the delta,
+  // so visiting parts 0..parts-1 in turn is the ForEachSubject order. A view
+  // is valid only during its call. REQUIRES: part < parts. Thread-safe.
+  void ForEachSubjectView(size_t part, size_t parts,
+                          absl::FunctionRef<void(const SubjectView&)> fn) const;
+  void ForEachRecordView(size_t part, size_t parts,
+                         absl::FunctionRef<void(const RecordView&)> fn) const;
+
   size_t delta_size() const;
   // Bytes held by the base's arenas and maps (approximate), for stats and
   // benches.

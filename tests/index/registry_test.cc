@@ -188,6 +188,39 @@ TEST_P(RegistryHolderTest,
   EXPECT_EQ(after->delta_size(), 0u);
 }
 
+// The partitioned view walk covers exactly what ForEachSubject covers, in the
+// same order, with the delta (writes since the base) in the last part and
+// overridden base documents skipped.
+TEST_P(RegistryHolderTest, ViewPartsCoverTheSnapshotOnce) {
+  auto holder = Open();
+  ASSERT_NE(holder, nullptr);
+  for (int i = 0; i < 30; ++i) {
+    WriteBatch b;
+    b.upsert_subjects = {MakeSubject("s" + std::to_string(i), i % 2 ? kA : kB,
+                                     "名" + std::to_string(i))};
+    b.put_records = {MakeRecord("r" + std::to_string(i), kA, "red_list")};
+    if (i == 20) b.delete_subjects = {"s3"};
+    ASSERT_TRUE(holder->Apply(b).ok());
+  }
+  auto reg = holder->Current();
+  std::vector<std::string> whole;
+  reg->ForEachSubject([&](const Subject& s) { whole.push_back(s.id); });
+  ASSERT_EQ(whole.size(), 29u);
+  for (size_t parts : {1u, 2u, 3u, 7u}) {
+    std::vector<std::string> joined;
+    for (size_t p = 0; p < parts; ++p) {
+      reg->ForEachSubjectView(
+          p, parts, [&](const SubjectView& v) { joined.emplace_back(v.id); });
+    }
+    EXPECT_EQ(joined, whole) << parts << " parts";
+    size_t records = 0;
+    for (size_t p = 0; p < parts; ++p) {
+      reg->ForEachRecordView(p, parts, [&](const RecordView&) { ++records; });
+    }
+    EXPECT_EQ(records, 30u);
+  }
+}
+
 TEST_P(RegistryHolderTest, ReadersNeverSeeHalfABatch) {
   auto holder = Open();
   ASSERT_NE(holder, nullptr);
