@@ -1716,7 +1716,6 @@ int Main(int argc, char** argv) {
 
   std::vector<Row> rows;
   int64_t rss_warm = -1, rss_peak = rss_start;
-  uint64_t prev_done = 0;
   bool died = false;
   for (size_t i = 0; i < intervals; ++i) {
     const auto end = start + std::chrono::duration_cast<Clock::duration>(
@@ -1733,15 +1732,15 @@ int Main(int argc, char** argv) {
       g_fail.Add("daemon process " + std::to_string(o.pid) + " is gone");
       break;
     }
-    uint64_t done = 0;
-    for (auto& l : loops) done += l->done();
     Histogram h;
     // Replies stamped in interval i are complete once its end has passed.
+    // Throughput comes from the same stamps, not from when this loop gets
+    // here: the stats call below waits for the daemon too, so a row after a
+    // stall can be printed late.
     for (auto& l : loops) l->MergeInterval(i, &h);
     Row r{};
     r.t = o.interval * static_cast<double>(i + 1);
-    r.rps = static_cast<double>(done - prev_done) / o.interval;
-    prev_done = done;
+    r.rps = static_cast<double>(h.total()) / o.interval;
     r.p50 = h.Quantile(0.50);
     r.p99 = h.Quantile(0.99);
     r.max = h.max();
