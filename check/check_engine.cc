@@ -202,25 +202,43 @@ void CheckEngine::SetNameResolver(
 }
 
 Date CheckEngine::Today() const {
-  const absl::CivilDay day = absl::ToCivilDay(absl::Now(), tz_);
-  return Date{static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1))};
+  const absl::Time now = absl::Now();
+  const int64_t now_s = absl::ToUnixSeconds(now);
+  const uint64_t cached = today_cache_.load(std::memory_order_relaxed);
+  if (cached != 0 && now_s >= 0 &&
+      static_cast<uint64_t>(now_s) < (cached >> 24)) {
+    return Date{static_cast<int32_t>(cached & 0xFFFFFF)};
+  }
+  const absl::CivilDay day = absl::ToCivilDay(now, tz_);
+  const int64_t days = day - absl::CivilDay(1970, 1, 1);
+  const int64_t next_midnight =
+      absl::ToUnixSeconds(absl::FromCivil(day + 1, tz_));
+  // Cache only what packs (days in 24 bits, seconds in 40: until 36812).
+  if (days >= 0 && days < (int64_t{1} << 24) && next_midnight > now_s &&
+      next_midnight < (int64_t{1} << 40)) {
+    today_cache_.store((static_cast<uint64_t>(next_midnight) << 24) |
+                           static_cast<uint64_t>(days),
+                       std::memory_order_relaxed);
+  }
+  return Date{static_cast<int32_t>(days)};
 }
 
 namespace {
 
-// The records of `code` that the decision needs: all of them for an admin
-// view, else only those in force on `date` (the rest could only come out as
+// The subjects of `code` and the records that the decision needs, with one
+// probe of the registry's code index: all records for an admin view, else
+// only those in force on `date` (the rest could only come out as
 // not_in_force, which a check caller is not shown). Records are read as views
 // and copied only when kept: most of a registry's records are repaired or
 // expired, so this spares a check most of its allocations.
-std::vector<Record> RecordsToDecide(const Registry& registry,
-                                    std::string_view code, Date date,
-                                    bool admin_view) {
-  std::vector<Record> out;
-  registry.VisitRecordsByCode(code, [&](const RecordView& v) {
-    if (admin_view || v.InForce(date)) out.push_back(v.ToRecord());
-  });
-  return out;
+void LookUpCode(const Registry& registry, std::string_view code, Date date,
+                bool admin_view, std::vector<Subject>& subjects,
+                std::vector<Record>& records) {
+  registry.VisitCode(
+      code, [&](const SubjectView& v) { subjects.push_back(v.ToSubject()); },
+      [&](const RecordView& v) {
+        if (admin_view || v.InForce(date)) records.push_back(v.ToRecord());
+      });
 }
 
 }  // namespace
@@ -275,9 +293,8 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
     // SubjectsByCode alone (no CountByCode first): one hash probe, and no
     // allocation when the code is unknown.
     if (lookup) {
-      result.subjects = registry.SubjectsByCode(result.code);
-      records = RecordsToDecide(registry, result.code, result.date,
-                                request.admin_view);
+      LookUpCode(registry, result.code, result.date, request.admin_view,
+                 result.subjects, records);
     }
     if (!valid) {
       result.identity = IdentityCase::kInvalidCode;
@@ -335,10 +352,9 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
       result.code = c.subject.code;
       // Subjects and records are those of the resolved subject's code, so a
       // 重码 on it is reported just as for a check by code.
-      result.subjects = registry.SubjectsByCode(result.code);
+      LookUpCode(registry, result.code, result.date, request.admin_view,
+                 result.subjects, records);
       if (result.subjects.empty()) result.subjects.push_back(c.subject);
-      records = RecordsToDecide(registry, result.code, result.date,
-                                request.admin_view);
       result.candidates.clear();
     } else {
       result.identity = IdentityCase::kNameAmbiguous;

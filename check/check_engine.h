@@ -295,6 +295,10 @@ class CheckEngine {
   std::shared_ptr<const MeasuresList> measures_;
   CheckEngineOptions options_;
   absl::TimeZone tz_;
+  // Today() cache: (unix second of the next midnight in tz_) << 24 | day, so
+  // that readers see both halves together; 0 = empty. A time zone lookup per
+  // check cost ~5% of a check.
+  mutable std::atomic<uint64_t> today_cache_{0};
   std::atomic<std::shared_ptr<const NameResolver>> resolver_;
 };
 

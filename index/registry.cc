@@ -576,6 +576,19 @@ void Registry::VisitRecordsByCode(
       delta_->record_ids_by_code, code, fn);
 }
 
+void Registry::VisitCode(
+    std::string_view code,
+    absl::FunctionRef<void(const SubjectView&)> subject_fn,
+    absl::FunctionRef<void(const RecordView&)> record_fn) const {
+  const internal::CodeIndex::Ranges ranges = base_->codes.Find(code);
+  ForCode<internal::SubjectKindTraits>(
+      base_->subjects, ranges.subjects, delta_->subjects,
+      delta_->subject_ids_by_code, code, subject_fn);
+  ForCode<internal::RecordKindTraits>(
+      base_->records, ranges.records, delta_->records,
+      delta_->record_ids_by_code, code, record_fn);
+}
+
 std::vector<Subject> Registry::SubjectsByCode(std::string_view code) const {
   std::vector<Subject> out;
   VisitSubjectsByCode(

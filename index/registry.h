@@ -74,6 +74,11 @@ class Registry {
   std::optional<Subject> SubjectById(std::string_view id) const;
   // Every record naming `code`, whether or not a subject carries it.
   std::vector<Record> RecordsByCode(std::string_view code) const;
+  // VisitSubjectsByCode then VisitRecordsByCode with one probe of the code
+  // index (the check path).
+  void VisitCode(std::string_view code,
+                 absl::FunctionRef<void(const SubjectView&)> subject_fn,
+                 absl::FunctionRef<void(const RecordView&)> record_fn) const;
   // As VisitSubjectsByCode, for records (base records of one code are
   // neighbours in memory).
   void VisitRecordsByCode(std::string_view code,
