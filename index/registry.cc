@@ -390,6 +390,49 @@ void Registry::ForEachRecord(
   });
 }
 
+namespace {
+
+// ForAll restricted to base slots [n*part/parts, n*(part+1)/parts), with the
+// delta in the last part only (issue 6's parallel duplicate scan).
+template <typename Fn>
+void ForPart(const internal::Table& table,
+             const absl::flat_hash_map<std::string, std::string>& delta_docs,
+             size_t part, size_t parts, Fn fn) {
+  if (parts == 0 || part >= parts) return;
+  const size_t n = table.refs.size();
+  for (size_t slot = n * part / parts; slot < n * (part + 1) / parts; ++slot) {
+    if (table.dead[slot]) continue;
+    const std::string_view data = table.Data(static_cast<uint32_t>(slot));
+    if (!delta_docs.empty()) {
+      auto peek = PeekIdAndCode(data);
+      if (peek.ok() && delta_docs.contains(std::string(peek->id))) continue;
+    }
+    fn(data);
+  }
+  if (part + 1 < parts) return;
+  std::vector<const std::pair<const std::string, std::string>*> rest;
+  for (const auto& kv : delta_docs) {
+    if (!kv.second.empty()) rest.push_back(&kv);
+  }
+  std::sort(rest.begin(), rest.end(),
+            [](auto* a, auto* b) { return a->first < b->first; });
+  for (auto* kv : rest) fn(std::string_view(kv->second));
+}
+
+}  // namespace
+
+void Registry::ForEachSubjectData(
+    size_t part, size_t parts,
+    const std::function<void(std::string_view)>& fn) const {
+  ForPart(base_->subjects, delta_->subjects, part, parts, fn);
+}
+
+void Registry::ForEachRecordData(
+    size_t part, size_t parts,
+    const std::function<void(std::string_view)>& fn) const {
+  ForPart(base_->records, delta_->records, part, parts, fn);
+}
+
 RegistryBuilder::RegistryBuilder() : base_(std::make_unique<RegistryBase>()) {}
 RegistryBuilder::~RegistryBuilder() = default;
 

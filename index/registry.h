@@ -77,6 +77,19 @@ class Registry {
   void ForEachSubject(const std::function<void(const Subject&)>& fn) const;
   void ForEachRecord(const std::function<void(const Record&)>& fn) const;
 
+  // The same walk over the encoded documents (index/internal/encoding.h), for
+  // whole-registry scans that must not decode every field (the duplicate scan
+  // of issue 6), split into `parts` disjoint shares that may run on different
+  // threads: part p gets the base slots [p*n/parts, (p+1)*n/parts) and the
+  // last part also gets the delta, so visiting parts 0..parts-1 in turn is the
+  // ForEachSubject / ForEachRecord order. The views stay valid as long as
+  // this snapshot. REQUIRES: 0 < parts, part < parts. Thread-safe.
+  void ForEachSubjectData(
+      size_t part, size_t parts,
+      const std::function<void(std::string_view)>& fn) const;
+  void ForEachRecordData(size_t part, size_t parts,
+                         const std::function<void(std::string_view)>& fn) const;
+
   size_t delta_size() const;
   // Bytes held by the base's arenas and maps (approximate), for stats and
   // benches.
