@@ -186,6 +186,71 @@ absl::StatusOr<Record> DecodeRecord(std::string_view data) {
   return rec;
 }
 
+absl::StatusOr<SubjectView> DecodeSubjectView(std::string_view data) {
+  Reader r(data);
+  if (absl::Status st = CheckHeader(r, 'S'); !st.ok()) return st;
+  SubjectView s;
+  s.source = r.String();
+  s.id = r.String();
+  s.code = r.String();
+  s.name = r.String();
+  s.former_count = r.Varint();
+  if (s.former_count > data.size())
+    return absl::DataLossError("encoding: bad former-name count");
+  const size_t former_begin = data.size() - r.remaining();
+  for (uint64_t i = 0; i < s.former_count && r.ok(); ++i) r.String();
+  s.former_names =
+      data.substr(former_begin, data.size() - r.remaining() - former_begin);
+  s.legal_rep = r.String();
+  s.region = r.String();
+  const uint8_t status = r.Byte();
+  if (status > static_cast<uint8_t>(SubjectStatus::kOther)) {
+    return absl::DataLossError("encoding: bad subject status");
+  }
+  s.status = static_cast<SubjectStatus>(status);
+  s.registered_on = r.ReadDate();
+  s.org_code = r.String();
+  s.reg_no = r.String();
+  if (!r.ok() || !r.done())
+    return absl::DataLossError("encoding: malformed subject");
+  return s;
+}
+
+void ForEachFormerName(const SubjectView& view,
+                       const std::function<void(std::string_view)>& fn) {
+  // The block was checked by DecodeSubjectView; the reader still bounds every
+  // read, so a view built by hand cannot read past its end.
+  Reader r(view.former_names);
+  for (uint64_t i = 0; i < view.former_count; ++i) {
+    const std::string_view f = r.String();
+    if (!r.ok()) return;
+    fn(f);
+  }
+}
+
+absl::StatusOr<RecordView> DecodeRecordView(std::string_view data) {
+  Reader r(data);
+  if (absl::Status st = CheckHeader(r, 'R'); !st.ok()) return st;
+  RecordView rec;
+  rec.source = r.String();
+  rec.id = r.String();
+  rec.code = r.String();
+  rec.list = r.String();
+  rec.name = r.String();
+  rec.authority = r.String();
+  rec.basis = r.String();
+  rec.doc_no = r.String();
+  rec.detail = r.String();
+  rec.decided_on = r.ReadDate();
+  rec.valid_from = r.ReadDate();
+  rec.valid_until = r.ReadDate();
+  rec.repaired_on = r.ReadDate();
+  rec.disputed = (r.Byte() & 1) != 0;
+  if (!r.ok() || !r.done())
+    return absl::DataLossError("encoding: malformed record");
+  return rec;
+}
+
 absl::StatusOr<IdAndCode> PeekIdAndCode(std::string_view data) {
   Reader r(data);
   const uint8_t version = r.Byte();

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,33 @@ void EncodeRecord(const Record& record, std::string* out);     // appends
 
 absl::StatusOr<Subject> DecodeSubject(std::string_view data);
 absl::StatusOr<Record> DecodeRecord(std::string_view data);
+
+// A subject decoded without allocating: every string views into the encoded
+// data, which must outlive the view. Former names stay encoded; walk them with
+// ForEachFormerName. For scans over every subject (index/duplicates.cc).
+struct SubjectView {
+  std::string_view source, id, code, name;
+  uint64_t former_count = 0;
+  std::string_view former_names;  // former_count encoded strings
+  std::string_view legal_rep, region;
+  SubjectStatus status = SubjectStatus::kActive;
+  Date registered_on;
+  std::string_view org_code, reg_no;
+};
+// The same checks and errors as DecodeSubject.
+absl::StatusOr<SubjectView> DecodeSubjectView(std::string_view data);
+// Calls fn for each former name of a view from DecodeSubjectView, in order.
+void ForEachFormerName(const SubjectView& view,
+                       const std::function<void(std::string_view)>& fn);
+
+// A record decoded without allocating; the same checks as DecodeRecord.
+struct RecordView {
+  std::string_view source, id, code, list, name, authority, basis, doc_no,
+      detail;
+  Date decided_on, valid_from, valid_until, repaired_on;
+  bool disputed = false;
+};
+absl::StatusOr<RecordView> DecodeRecordView(std::string_view data);
 
 // The first two strings of either encoding, without decoding the rest.
 struct IdAndCode {
