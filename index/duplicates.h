@@ -25,8 +25,12 @@
 // subject seen with the code and to the code's position 1.
 //
 // Cost: one pass over the subjects and one over the records, then hash lookups
-// for the (few) candidates. Memory beyond the registry is a fixed 8-byte slot
-// table sized from subject_count() plus 12 bytes a subject (ScanStats).
+// for the (few) candidates. The passes read the encoded documents without
+// decoding them into strings, on ScanOptions::threads worker threads, and
+// merge in scan order, so the report is the same for any thread count.
+// Memory beyond the registry is a fixed 8-byte slot table sized from
+// subject_count() plus 12 bytes a subject (ScanStats), plus a few chunks of
+// 32768 subjects in flight between the workers and the merge.
 //
 // Thread safety: the functions are pure over the immutable snapshot; they may
 // run on any thread, concurrently with readers and the writer.
@@ -165,6 +169,14 @@ struct ScanOptions {
   std::function<void(std::string_view phase, uint64_t done, uint64_t total)>
       progress;
   uint64_t progress_every = 1 << 18;
+  // Threads that decode and check subjects and records in parallel while the
+  // calling thread merges their results in scan order (the report does not
+  // depend on this). 0 or 1: everything on the calling thread.
+  unsigned threads = 2;
+  // Subjects (records) per unit of work handed to a thread; the registry's
+  // base slots are split into subject_count() / chunk_subjects parts (at
+  // least 1, at most 4096). Tests set it small to cross many chunk edges.
+  size_t chunk_subjects = 32768;
 };
 
 // FNV-1a 64 of `name` after a byte-level fold: ASCII letters lowered,
