@@ -1,5 +1,6 @@
 #include "index/duplicates.h"
 
+#include "index/display.h"
 #include "index/internal/encoding.h"
 #include "index/legacy_codes.h"
 #include "index/regions.h"
@@ -1010,6 +1011,37 @@ DupReport ScanDuplicates(const Registry& registry, const ScanOptions& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   return report;
+}
+
+absl::Status ValidateRegionPrefix(std::string_view prefix) {
+  if (prefix.empty()) return absl::OkStatus();
+  const bool digits = std::all_of(prefix.begin(), prefix.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+  if (prefix.size() > 6 || !digits) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "region_prefix: '%s' is not 1-6 digits of a division code (e.g. 35, "
+        "3501, 350102)",
+        EscapeForDisplay(prefix, 32)));
+  }
+  return absl::OkStatus();
+}
+
+bool FindingInRegion(const DupFinding& finding, std::string_view prefix) {
+  if (prefix.empty()) return true;
+  if (absl::StrFormat("%06u", finding.region).starts_with(prefix)) return true;
+  for (const DupSubjectRef& s : finding.subjects) {
+    if (s.region.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+bool RegionRateInPrefix(const RegionRate& rate, std::string_view prefix) {
+  if (prefix.empty()) return true;
+  // The significant digits of the row: 2 for a province, 4 for a city.
+  std::string sig = absl::StrFormat("%06u", rate.code);
+  if (rate.level == RegionLevel::kProvince) sig.resize(2);
+  if (rate.level == RegionLevel::kCity) sig.resize(4);
+  return sig.starts_with(prefix) || prefix.starts_with(sig);
 }
 
 std::vector<WriteFlag> CheckWriteBatch(const Registry& snapshot,

@@ -41,6 +41,8 @@
 #include "index/subject.h"
 #include "index/xapian_store.h"
 
+#include "absl/status/status.h"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -193,6 +195,21 @@ std::optional<std::string> DefaultSameSubject(const Subject& a,
 
 // The full scan. Never fails: invalid data is what it reports.
 DupReport ScanDuplicates(const Registry& registry, const ScanOptions& options);
+
+// ---- The region filter (creditctl dups --region, the socket's
+// DuplicateReportRequest.region_prefix): one rule for both -----------------
+
+// OK for "" (no filter) or 1 to 6 ASCII digits of a division code; otherwise
+// InvalidArgument "region_prefix: '<value, escaped>' is not 1-6 digits of a
+// division code (e.g. 35, 3501, 350102)".
+absl::Status ValidateRegionPrefix(std::string_view prefix);
+// Whether a finding is shown under `prefix`: the division it is attributed to
+// or the region of one of its subjects starts with it. "" matches everything.
+bool FindingInRegion(const DupFinding& finding, std::string_view prefix);
+// Whether a rate row is shown under `prefix`: a division inside the prefix or
+// one of its ancestors (the province row above a county prefix). Rates are
+// always computed over the whole registry. "" matches everything.
+bool RegionRateInPrefix(const RegionRate& rate, std::string_view prefix);
 
 // ---- Incremental check (for the daemon's writer) -----------------------
 

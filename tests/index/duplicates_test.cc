@@ -357,6 +357,51 @@ TEST(DuplicatesTest, ReportDoesNotDependOnThreadsOrChunks) {
   }
 }
 
+// The region rule shared by creditctl dups --region and the socket's
+// DuplicateReportRequest.region_prefix.
+TEST(DuplicatesTest, RegionPrefixRule) {
+  EXPECT_TRUE(ValidateRegionPrefix("").ok());
+  EXPECT_TRUE(ValidateRegionPrefix("3").ok());
+  EXPECT_TRUE(ValidateRegionPrefix("350102").ok());
+  for (std::string_view bad : {"3501021", "35a", " 35", "-1", "３５"}) {
+    const absl::Status st = ValidateRegionPrefix(bad);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(st.message(), HasSubstr("region_prefix: '"));
+    EXPECT_THAT(st.message(),
+                HasSubstr("is not 1-6 digits of a division code"));
+  }
+  // Client bytes are escaped and truncated before they reach the message.
+  EXPECT_EQ(ValidateRegionPrefix(std::string("3\n\x01", 3)).message(),
+            "region_prefix: '3\\n\\x01' is not 1-6 digits of a division "
+            "code (e.g. 35, 3501, 350102)");
+  EXPECT_LT(ValidateRegionPrefix(std::string(10000, 'x')).message().size(),
+            200u);
+
+  DupFinding f;
+  f.region = 350102;
+  EXPECT_TRUE(FindingInRegion(f, ""));
+  EXPECT_TRUE(FindingInRegion(f, "35"));
+  EXPECT_TRUE(FindingInRegion(f, "350102"));
+  EXPECT_FALSE(FindingInRegion(f, "3502"));
+  f.subjects.push_back({"id", "code", "name", "110108", "src"});
+  EXPECT_TRUE(FindingInRegion(f, "1101"));  // a subject's region
+  f.region = 0;                             // 未知
+  EXPECT_TRUE(FindingInRegion(f, "0000"));
+
+  RegionRate province{RegionLevel::kProvince, 350000, "福建省", {}, false};
+  RegionRate city{RegionLevel::kCity, 350100, "福州市", {}, false};
+  RegionRate county{RegionLevel::kCounty, 350102, "鼓楼区", {}, false};
+  RegionRate other{RegionLevel::kCounty, 350203, "思明区", {}, false};
+  for (const RegionRate* r : {&province, &city, &county}) {
+    EXPECT_TRUE(RegionRateInPrefix(*r, "350102")) << r->code;  // ancestors
+    EXPECT_TRUE(RegionRateInPrefix(*r, "35")) << r->code;
+  }
+  EXPECT_FALSE(RegionRateInPrefix(other, "3501"));
+  EXPECT_TRUE(RegionRateInPrefix(other, "35"));
+  EXPECT_FALSE(RegionRateInPrefix(city, "3502"));
+  EXPECT_TRUE(RegionRateInPrefix(other, ""));
+}
+
 TEST(CheckWriteBatchTest, FlagsEachWrite) {
   const std::string held = CodeFor("350102", 50);
   auto reg = Build({MakeSubject("a", held, "福州甲科技有限公司"),
