@@ -4,7 +4,9 @@
 // cost of the incremental check per write.
 //
 // usage: dups_bench [--subjects N] [--seed S] [--fault-rate R] [--writes W]
-//   defaults: 1000000 subjects, seed 1, fault rate 0.005, 20000 writes.
+//                   [--threads T]
+//   defaults: 1000000 subjects, seed 1, fault rate 0.005, 20000 writes,
+//   2 scan threads (ScanOptions::threads; 1 = single-threaded scan).
 //
 // Method (docs/duplicates.md "Performance"): the registry is built like a
 // load would store it (a repeated line is stored once, a repeated id is an
@@ -29,6 +31,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace creditd {
@@ -85,6 +88,7 @@ int main(int argc, char** argv) {
   gen_options.subjects = 1000000;
   gen_options.variants = 0;
   size_t writes = 20000;
+  unsigned threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--subjects") {
@@ -95,10 +99,12 @@ int main(int argc, char** argv) {
       gen_options.fault_rate = std::strtod(argv[i + 1], nullptr);
     } else if (a == "--writes") {
       writes = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (a == "--threads") {
+      threads = static_cast<unsigned>(std::strtoul(argv[i + 1], nullptr, 10));
     } else {
       std::fprintf(stderr,
                    "usage: dups_bench [--subjects N] [--seed S] "
-                   "[--fault-rate R] [--writes W]\n");
+                   "[--fault-rate R] [--writes W] [--threads T]\n");
       return 2;
     }
   }
@@ -166,21 +172,24 @@ int main(int argc, char** argv) {
   ResetPeakRss();
   const long rss_before = StatusKb("VmRSS:");
   ScanOptions scan_options;
-  std::vector<std::pair<std::string, double>> phase_cpu;
+  scan_options.threads = threads;
+  // (phase, process CPU, wall) at the end of each phase.
+  std::vector<std::tuple<std::string, double, double>> phase_cpu;
   scan_options.progress_every = uint64_t{1} << 40;  // only the phase ends
   scan_options.progress = [&](std::string_view phase, uint64_t, uint64_t) {
-    phase_cpu.emplace_back(std::string(phase), CpuNow());
+    phase_cpu.emplace_back(std::string(phase), CpuNow(), Now());
   };
   const double s0 = Now(), c0 = CpuNow();
   const DupReport report = ScanDuplicatesWithNames(*registry, scan_options);
   const double s1 = Now(), c1 = CpuNow();
   const long hwm = StatusKb("VmHWM:");
   std::printf(
-      "scan: %.2f s wall, %.2f s CPU (%.0f ns/subject), %llu candidates, "
+      "scan (%u threads): %.2f s wall, %.2f s CPU (%.0f ns/subject), %llu "
+      "candidates, "
       "tables %.1f MiB, peak "
       "RSS growth %.1f MiB, %zu findings, %llu/%llu codes flagged (rate "
       "%.6f)\n",
-      s1 - s0, c1 - c0,
+      threads, s1 - s0, c1 - c0,
       (c1 - c0) * 1e9 / std::max<double>(1, report.stats.subjects),
       static_cast<unsigned long long>(report.stats.candidates),
       report.stats.table_bytes / 1048576.0, (hwm - rss_before) / 1024.0,
@@ -188,13 +197,15 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(report.total.flagged),
       static_cast<unsigned long long>(report.total.codes), report.total.rate());
   {
-    double last = c0;
-    std::printf("scan phases (CPU):");
-    for (const auto& [phase, t] : phase_cpu) {
-      std::printf(" %s %.2f s", phase.c_str(), t - last);
+    double last = c0, last_wall = s0;
+    std::printf("scan phases (CPU / wall):");
+    for (const auto& [phase, t, w] : phase_cpu) {
+      std::printf(" %s %.2f / %.2f s", phase.c_str(), t - last, w - last_wall);
       last = t;
+      last_wall = w;
     }
-    std::printf(", attribution/rates %.2f s\n", c1 - last);
+    std::printf(", attribution/rates %.2f / %.2f s\n", c1 - last,
+                s1 - last_wall);
   }
   size_t over = 0, counties = 0;
   for (const RegionRate& r : report.regions) {

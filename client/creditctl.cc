@@ -23,10 +23,12 @@ constexpr char kUsage[] =
     "and code fault\n"
     "  match      find subjects by a (fuzzy) company name\n"
     "  dups       duplicate and erroneous codes (重错码) of a data directory\n"
+    "             (or of a daemon's registry with --connect)\n"
     "  ping       round trip to a daemon (--connect HOST:PORT)\n"
     "  check      check a code against a daemon (--connect HOST:PORT)\n"
     "  help       this text\n"
-    "check, match and stats with --connect HOST:PORT ask a running daemon "
+    "check, match, stats and dups with --connect HOST:PORT ask a running "
+    "daemon "
     "(creditctl ping --help).\n"
     "Run 'creditctl <command> --help' for a command's options.\n";
 
@@ -41,7 +43,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   // With --connect the command goes to a running daemon (client/client.h).
   if (command == "ping" || command == "check" ||
-      ((command == "match" || command == "stats") &&
+      ((command == "match" || command == "stats" || command == "dups") &&
        creditd::HasConnectFlag(args))) {
     return creditd::RunRemoteCommand(command, args, stdout, stderr);
   }

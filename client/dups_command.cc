@@ -33,7 +33,10 @@ constexpr char kUsage[] =
     "  --out FILE              write the report to FILE (default stdout)\n"
     "  --quiet                 no progress line\n"
     "Exit status: 0 every rate shown within the bar, 1 some over the bar,\n"
-    "2 usage or fatal. Counting rules: docs/duplicates.md.\n";
+    "2 usage or fatal. Counting rules: docs/duplicates.md.\n"
+    "A running daemon's report: creditctl dups --connect HOST:PORT\n"
+    "[--token-file FILE] [--region PREFIX] [--limit N] (JSON; see\n"
+    "creditctl ping --help).\n";
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // `creditctl dups`: the duplicate and erroneous code report (issue 6) of a
-// data directory, offline (--data DIR). Later also over the socket.
+// data directory, offline (--data DIR). With --connect HOST:PORT creditctl
+// asks a daemon instead (client/remote_command.h).
 #ifndef CREDITD_CLIENT_DUPS_COMMAND_H_
 #define CREDITD_CLIENT_DUPS_COMMAND_H_
 

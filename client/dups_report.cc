@@ -14,20 +14,6 @@ namespace {
 
 std::string Code6(uint32_t code) { return absl::StrFormat("%06u", code); }
 
-// The significant digits of a rate row: 2 for a province, 4 for a city.
-std::string Significant(const RegionRate& r) {
-  const std::string c = Code6(r.code);
-  switch (r.level) {
-    case RegionLevel::kProvince:
-      return c.substr(0, 2);
-    case RegionLevel::kCity:
-      return c.substr(0, 4);
-    case RegionLevel::kCounty:
-      return c;
-  }
-  return c;
-}
-
 std::string AuthorityLabel(char a) {
   const std::string_view name = AuthorityName(a);
   return name.empty() ? "未知" : std::string(name);
@@ -112,21 +98,15 @@ nlohmann::json BucketJson(const DupBucket& b) {
 
 }  // namespace
 
+// The region rule is index/duplicates.h's, shared with the daemon's
+// duplicate_report so that --data and --connect select the same rows.
 bool FindingMatches(const DupFinding& f, const DupsFilter& filter) {
   if (filter.kind && f.kind != *filter.kind) return false;
-  if (filter.region_prefix.empty()) return true;
-  if (Code6(f.region).starts_with(filter.region_prefix)) return true;
-  for (const DupSubjectRef& s : f.subjects) {
-    if (s.region.starts_with(filter.region_prefix)) return true;
-  }
-  return false;
+  return FindingInRegion(f, filter.region_prefix);
 }
 
 bool RegionMatches(const RegionRate& r, const DupsFilter& filter) {
-  if (filter.region_prefix.empty()) return true;
-  const std::string sig = Significant(r);
-  return sig.starts_with(filter.region_prefix) ||
-         filter.region_prefix.starts_with(sig);
+  return RegionRateInPrefix(r, filter.region_prefix);
 }
 
 std::string RenderDupsCsv(const DupReport& report, const DupsFilter& filter) {

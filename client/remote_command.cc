@@ -16,7 +16,9 @@ constexpr char kRemoteUsage[] =
     "  ping                              round trip to the daemon\n"
     "  check CODE [--name N] --scenario S [--date YYYY-MM-DD] [--admin]\n"
     "  match NAME [--top K] [--region PREFIX]\n"
-    "  stats                             counters of the daemon\n";
+    "  stats                             counters of the daemon\n"
+    "  dups [--region PREFIX] [--limit N] the duplicate/erroneous-code report\n"
+    "                                    (every page of findings, merged)\n";
 
 int Print(const google::protobuf::Message& m, FILE* out) {
   std::string json;
@@ -46,6 +48,7 @@ int RunRemoteCommand(const std::string& command,
   std::string name, scenario, date, region, token_file;
   bool admin = false;
   uint32_t top = 0;
+  uint32_t limit = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool has_value = i + 1 < args.size();
@@ -74,6 +77,11 @@ int RunRemoteCommand(const std::string& command,
     } else if (a == "--top" && has_value) {
       if (!absl::SimpleAtoi(args[++i], &top)) {
         std::fprintf(err, "creditctl: --top: not a number\n");
+        return 2;
+      }
+    } else if (a == "--limit" && has_value) {
+      if (!absl::SimpleAtoi(args[++i], &limit)) {
+        std::fprintf(err, "creditctl: --limit: not a number\n");
         return 2;
       }
     } else if (a == "--admin") {
@@ -148,6 +156,28 @@ int RunRemoteCommand(const std::string& command,
     m.set_region_prefix(region);
     auto r = (*client)->Match(m);
     return r.ok() ? Print(*r, out) : fail(r.status());
+  }
+  if (command == "dups") {
+    // Fetches every page and prints one response: the first page's totals
+    // and the findings of all pages. The daemon validates the prefix.
+    proto::DuplicateReportRequest d;
+    d.set_region_prefix(region);
+    d.set_limit(limit);
+    auto first = (*client)->DuplicateReport(d);
+    if (!first.ok()) return fail(first.status());
+    proto::DuplicateReportResponse all = *first;
+    uint32_t offset = first->next_offset();
+    while (offset != 0) {
+      d.set_offset(offset);
+      auto page = (*client)->DuplicateReport(d);
+      if (!page.ok()) return fail(page.status());
+      all.mutable_findings()->MergeFrom(page->findings());
+      // A daemon that does not advance would loop forever: stop instead.
+      if (page->next_offset() <= offset) break;
+      offset = page->next_offset();
+    }
+    all.set_next_offset(0);
+    return Print(all, out);
   }
   std::fprintf(err, "creditctl: %s does not take --connect\n%s",
                command.c_str(), kRemoteUsage);

@@ -1,18 +1,24 @@
 #include "index/duplicates.h"
 
+#include "index/display.h"
+#include "index/internal/encoding.h"
 #include "index/legacy_codes.h"
 #include "index/regions.h"
 #include "index/uscc.h"
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_format.h"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <numeric>
+#include <thread>
 
 namespace creditd {
 namespace {
@@ -70,13 +76,14 @@ std::optional<uint32_t> SixDigits(std::string_view s) {
 
 // The division a subject is attributed to: its own region when it is six
 // digits, else positions 3-8 of its code, else 0 (unknown).
-uint32_t RegionOf(const Subject& s) {
-  if (auto r = SixDigits(s.region)) return *r;
-  if (s.code.size() == kUsccLength) {
-    if (auto r = SixDigits(std::string_view(s.code).substr(2, 6))) return *r;
+uint32_t RegionOf(std::string_view region, std::string_view code) {
+  if (auto r = SixDigits(region)) return *r;
+  if (code.size() == kUsccLength) {
+    if (auto r = SixDigits(code.substr(2, 6))) return *r;
   }
   return 0;
 }
+uint32_t RegionOf(const Subject& s) { return RegionOf(s.region, s.code); }
 
 char AuthorityOf(std::string_view code) {
   return code.size() == kUsccLength ? code[0] : '?';
@@ -84,6 +91,10 @@ char AuthorityOf(std::string_view code) {
 
 DupSubjectRef RefOf(const Subject& s) {
   return {s.id, s.code, s.name, s.region, s.source};
+}
+DupSubjectRef RefOf(const SubjectView& s) {
+  return {std::string(s.id), std::string(s.code), std::string(s.name),
+          std::string(s.region), JoinSource(s.source, s.source_line)};
 }
 
 // An open-addressing table of 8-byte slots: 37 bits of key fingerprint, a
@@ -176,11 +187,14 @@ std::vector<std::string> OrgCodesOf(const Subject& s) {
   return out;
 }
 
-std::optional<std::string> RegNoOf(const Subject& s) {
-  if (s.reg_no.empty()) return std::nullopt;
-  LegacyResult r = ValidateRegistrationNumber(s.reg_no);
+std::optional<std::string> RegNoOf(std::string_view reg_no) {
+  if (reg_no.empty()) return std::nullopt;
+  LegacyResult r = ValidateRegistrationNumber(reg_no);
   if (r.ok() || r.fault == LegacyFault::kUnverifiable) return r.canonical;
   return std::nullopt;
+}
+std::optional<std::string> RegNoOf(const Subject& s) {
+  return RegNoOf(s.reg_no);
 }
 
 // Why two subjects with different codes are one subject, or nullopt.
@@ -224,13 +238,21 @@ class Clusters {
   std::vector<size_t> parent_;
 };
 
-uint64_t RecordContentHash(const Record& r) {
-  uint64_t h = HashBytes(kFnvOffset, r.code);
-  h = HashBytes(h, r.list);
-  h = HashBytes(h, r.authority);
-  h = HashBytes(h, r.basis);
-  h = HashBytes(h, r.doc_no);
-  h = HashBytes(h, r.detail);
+// Record or RecordView.
+template <typename R>
+uint64_t RecordContentHash(const R& r) {
+  // absl::Hash, not the byte-at-a-time FNV: basis and detail are long, and
+  // this runs once per record in the scan. Only compared within a process.
+  auto field = [](uint64_t h, std::string_view v) {
+    return Combine(h, absl::Hash<absl::string_view>{}(
+                          absl::string_view(v.data(), v.size())));
+  };
+  uint64_t h = field(kFnvOffset, r.code);
+  h = field(h, r.list);
+  h = field(h, r.authority);
+  h = field(h, r.basis);
+  h = field(h, r.doc_no);
+  h = field(h, r.detail);
   h = Combine(h, static_cast<uint32_t>(r.decided_on.days));
   h = Combine(h, static_cast<uint32_t>(r.valid_from.days));
   h = Combine(h, static_cast<uint32_t>(r.valid_until.days));
@@ -280,6 +302,154 @@ std::string RegionName(RegionLevel level, uint32_t code) {
       break;
   }
   return name.empty() ? absl::StrFormat("%06u", code) : name;
+}
+
+// Runs produce(part, chunk) for parts 0..parts-1 on `workers` threads and
+// consume(chunk) on the calling thread strictly in part order, so whatever
+// depends on scan order (the first holder of a key or a code) is decided
+// exactly as a single-threaded pass would. Workers run at most `window` parts
+// ahead of the consumer, which bounds the memory held in chunks. With no
+// workers everything runs inline.
+template <typename Chunk, typename Produce, typename Consume>
+void Pipeline(size_t parts, unsigned workers, size_t window, Produce produce,
+              Consume consume) {
+  if (workers == 0) {
+    for (size_t p = 0; p < parts; ++p) {
+      Chunk chunk;
+      produce(p, chunk);
+      consume(chunk);
+    }
+    return;
+  }
+  std::vector<Chunk> chunks(parts);
+  std::vector<char> ready(parts, 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = 0, consumed = 0;
+  auto work = [&] {
+    for (;;) {
+      size_t p;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock,
+                [&] { return next >= parts || next < consumed + window; });
+        if (next >= parts) return;
+        p = next++;
+      }
+      produce(p, chunks[p]);
+      {
+        std::lock_guard lock(mu);
+        ready[p] = 1;
+      }
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned w = 0; w < workers; ++w) threads.emplace_back(work);
+  for (size_t p = 0; p < parts; ++p) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return ready[p] != 0; });
+    }
+    consume(chunks[p]);
+    chunks[p] = Chunk();  // release its memory now
+    {
+      std::lock_guard lock(mu);
+      consumed = p + 1;
+    }
+    cv.notify_all();
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+// Phase 1, per subject, computed by the workers: everything that does not
+// depend on scan order. Strings view into the registry's encoded data (valid
+// for the snapshot's lifetime).
+struct SubjectFacts {
+  PackedUscc packed;  // zero when the code does not pack
+  std::string_view code;
+  uint32_t region = 0;
+  char authority = '?';
+  bool packable = false;
+  bool shared = false;   // CountByCode >= 2
+  bool genuine = false;  // valid, or a known legacy exception
+  uint32_t key_count = 0;
+  uint32_t finding_count = 0;  // erroneous_code first, then legacy_mismatch
+};
+struct SubjectChunk {
+  std::vector<SubjectFacts> subjects;
+  std::vector<std::pair<uint64_t, bool>> keys;  // (key, former), in order
+  std::vector<DupFinding> findings;             // in subject order
+};
+struct RecordChunk {
+  std::vector<std::pair<uint64_t, std::string_view>> contents;  // hash, code
+};
+
+void SubjectFactsOf(const Registry& registry, const SubjectView& s,
+                    SubjectChunk& chunk) {
+  SubjectFacts f;
+  f.code = s.code;
+  const UsccResult v = ValidateUscc(s.code);
+  f.region = RegionOf(s.region, s.code);
+  f.authority = AuthorityOf(s.code);
+  f.genuine = v.ok() || v.known_legacy_exception();
+  f.shared = registry.CountByCode(s.code) >= 2;
+
+  if (!v.ok()) {
+    DupFinding e;
+    e.kind = DupKind::kErroneousCode;
+    e.codes = {std::string(s.code)};
+    e.fault = std::string(UsccFaultName(v.fault()));
+    e.reason = v.Describe();
+    e.known_legacy_exception = v.known_legacy_exception();
+    if (e.known_legacy_exception) {
+      e.reason += " (known legacy exception: genuine pilot-era code)";
+    }
+    e.counted = !e.known_legacy_exception;
+    e.subjects.push_back(RefOf(s));
+    chunk.findings.push_back(std::move(e));
+    ++f.finding_count;
+  }
+
+  const std::optional<PackedUscc> packed =
+      s.code.size() == kUsccLength ? PackUscc(s.code) : std::nullopt;
+  if (packed && (!s.org_code.empty() || !s.reg_no.empty())) {
+    for (LegacyMismatch& m : CrossCheckLegacy(s.code, s.org_code, s.reg_no)) {
+      DupFinding l;
+      l.kind = DupKind::kLegacyMismatch;
+      l.codes = {std::string(s.code)};
+      l.fault = m.kind == LegacyMismatch::kOrgCodeBody ? "org_code_body"
+                                                       : "registration_region";
+      l.reason = std::move(m.detail);
+      // A region difference is expected for a subject that moved; only a
+      // body disagreement makes the code (or the legacy code) wrong.
+      l.counted = m.kind == LegacyMismatch::kOrgCodeBody;
+      l.subjects.push_back(RefOf(s));
+      chunk.findings.push_back(std::move(l));
+      ++f.finding_count;
+    }
+  }
+
+  f.packable = packed.has_value();
+  f.packed = packed.value_or(PackedUscc{});
+  if (packed) {
+    const size_t keys_before = chunk.keys.size();
+    chunk.keys.emplace_back(NameKey(FoldedNameHash(s.name), f.region), false);
+    s.ForEachFormerName([&](std::string_view former) {
+      chunk.keys.emplace_back(NameKey(FoldedNameHash(former), f.region), true);
+    });
+    if (f.genuine) chunk.keys.emplace_back(OrgKey(s.code.substr(8, 9)), false);
+    if (!s.org_code.empty()) {
+      const LegacyResult o = ValidateOrgCode(s.org_code);
+      if (o.ok() && (!f.genuine || o.canonical != s.code.substr(8, 9))) {
+        chunk.keys.emplace_back(OrgKey(o.canonical), false);
+      }
+    }
+    if (auto r = RegNoOf(s.reg_no))
+      chunk.keys.emplace_back(RegNoKey(*r), false);
+    f.key_count = static_cast<uint32_t>(chunk.keys.size() - keys_before);
+  }
+  chunk.subjects.push_back(f);
 }
 
 }  // namespace
@@ -354,6 +524,16 @@ uint64_t FoldedNameHash(std::string_view name) {
       ++p;
       continue;
     }
+    // Fast path for most of a Chinese name: a lead byte 0xE4-0xE9 (U+4000 to
+    // U+9FFF, CJK ideographs) is never folded, so its three bytes are hashed
+    // as the general path below would hash them.
+    if (c >= 0xE4 && c <= 0xE9 && end - p >= 3) {
+      put(p[0]);
+      put(p[1]);
+      put(p[2]);
+      p += 3;
+      continue;
+    }
     // Decode one UTF-8 sequence; an invalid byte is hashed as is.
     uint32_t cp = 0;
     int len = 0;
@@ -423,7 +603,7 @@ DupReport ScanDuplicates(const Registry& registry, const ScanOptions& options) {
 
   // ---- Phase 1: one pass over the subjects. ----
   // The hot loop allocates only for findings (rare): validation, the code
-  // count and the key inserts work on the decoded subject in place.
+  // count and the keys work on views into the encoded subject.
   absl::flat_hash_map<uint32_t, DupBucket> counties;
   std::array<DupBucket, 256> authorities{};
   // Codes carried by 2+ subjects: where the code was counted, and its
@@ -470,92 +650,72 @@ DupReport ScanDuplicates(const Registry& registry, const ScanOptions& options) {
     if (pending_n == pending.size()) flush_keys();
   };
 
-  registry.ForEachSubject([&](const Subject& s) {
-    const uint32_t ord = static_cast<uint32_t>(ordinal++);
-    const UsccResult v = ValidateUscc(s.code);
-    const Attribution at{RegionOf(s), AuthorityOf(s.code)};
-    const bool genuine = v.ok() || v.known_legacy_exception();
-
-    // Distinct codes: a code carried once is counted here; a shared code only
-    // at its first holder.
-    bool first = true;
-    Shared* sh = nullptr;
-    if (registry.CountByCode(s.code) >= 2) {
-      auto [it, inserted] = shared.try_emplace(s.code);
-      first = inserted;
-      sh = &it->second;
-      if (inserted) {
-        sh->at = at;
-        sh->valid = genuine;
-      }
-    }
-    if (first) {
-      ++counties[at.region].codes;
-      ++authorities[static_cast<unsigned char>(at.authority)].codes;
-      ++report.total.codes;
-    }
-
-    if (!v.ok()) {
-      if (sh != nullptr && sh->erroneous >= 0) {
-        findings[sh->erroneous].subjects.push_back(RefOf(s));
-      } else {
-        DupFinding f;
-        f.kind = DupKind::kErroneousCode;
-        f.codes = {s.code};
-        f.fault = std::string(UsccFaultName(v.fault()));
-        f.reason = v.Describe();
-        f.known_legacy_exception = v.known_legacy_exception();
-        if (f.known_legacy_exception) {
-          f.reason += " (known legacy exception: genuine pilot-era code)";
+  // The subjects in chunks of base slots: workers decode (without
+  // allocating), validate, look up the code count and compute the keys; this
+  // thread takes the chunks in scan order for what depends on that order
+  // (the first holder of a code and of a key, the table inserts).
+  const unsigned workers = options.threads <= 1 ? 0 : options.threads;
+  const size_t per_chunk = std::max<size_t>(options.chunk_subjects, 1);
+  const size_t subject_parts =
+      std::clamp<size_t>(total_subjects / per_chunk, 1, 4096);
+  Pipeline<SubjectChunk>(
+      subject_parts, workers, 4 * std::max(workers, 1u),
+      [&](size_t part, SubjectChunk& chunk) {
+        registry.ForEachSubjectView(
+            part, subject_parts,
+            [&](const SubjectView& s) { SubjectFactsOf(registry, s, chunk); });
+      },
+      [&](SubjectChunk& chunk) {
+        size_t key = 0, finding = 0;
+        for (const SubjectFacts& f : chunk.subjects) {
+          const uint32_t ord = static_cast<uint32_t>(ordinal++);
+          const Attribution at{f.region, f.authority};
+          // Distinct codes: a code carried once is counted here; a shared
+          // code only at its first holder.
+          bool first = true;
+          Shared* sh = nullptr;
+          if (f.shared) {
+            auto [it, inserted] = shared.try_emplace(std::string(f.code));
+            first = inserted;
+            sh = &it->second;
+            if (inserted) {
+              sh->at = at;
+              sh->valid = f.genuine;
+            }
+          }
+          if (first) {
+            ++counties[at.region].codes;
+            ++authorities[static_cast<unsigned char>(at.authority)].codes;
+            ++report.total.codes;
+          }
+          for (uint32_t k = 0; k < f.finding_count; ++k) {
+            DupFinding& df = chunk.findings[finding++];
+            // One erroneous_code finding per distinct code, listing every
+            // holder.
+            if (df.kind == DupKind::kErroneousCode && sh != nullptr) {
+              if (sh->erroneous >= 0) {
+                for (DupSubjectRef& r : df.subjects) {
+                  findings[sh->erroneous].subjects.push_back(std::move(r));
+                }
+                continue;
+              }
+              sh->erroneous = static_cast<int64_t>(findings.size());
+            }
+            findings.push_back(std::move(df));
+          }
+          codes.push_back(f.packed);
+          if (f.packable && ord <= KeyTable::kMaxOrdinal) {
+            for (uint32_t k = 0; k < f.key_count; ++k) {
+              insert_key(chunk.keys[key + k].first, ord,
+                         chunk.keys[key + k].second);
+            }
+          }
+          key += f.key_count;
+          if (options.progress && ordinal % every == 0) {
+            options.progress("subjects", ordinal, total_subjects);
+          }
         }
-        f.counted = !f.known_legacy_exception;
-        f.subjects.push_back(RefOf(s));
-        if (sh != nullptr)
-          sh->erroneous = static_cast<int64_t>(findings.size());
-        findings.push_back(std::move(f));
-      }
-    }
-
-    const std::optional<PackedUscc> packed =
-        s.code.size() == kUsccLength ? PackUscc(s.code) : std::nullopt;
-    if (packed && (!s.org_code.empty() || !s.reg_no.empty())) {
-      for (LegacyMismatch& m : CrossCheckLegacy(s.code, s.org_code, s.reg_no)) {
-        DupFinding f;
-        f.kind = DupKind::kLegacyMismatch;
-        f.codes = {s.code};
-        f.fault = m.kind == LegacyMismatch::kOrgCodeBody
-                      ? "org_code_body"
-                      : "registration_region";
-        f.reason = std::move(m.detail);
-        // A region difference is expected for a subject that moved; only a
-        // body disagreement makes the code (or the legacy code) wrong.
-        f.counted = m.kind == LegacyMismatch::kOrgCodeBody;
-        f.subjects.push_back(RefOf(s));
-        findings.push_back(std::move(f));
-      }
-    }
-
-    codes.push_back(packed.value_or(PackedUscc{}));
-    if (packed && ord <= KeyTable::kMaxOrdinal) {
-      insert_key(NameKey(FoldedNameHash(s.name), at.region), ord, false);
-      for (const std::string& f : s.former_names) {
-        insert_key(NameKey(FoldedNameHash(f), at.region), ord, true);
-      }
-      if (genuine) {
-        insert_key(OrgKey(std::string_view(s.code).substr(8, 9)), ord, false);
-      }
-      if (!s.org_code.empty()) {
-        const LegacyResult o = ValidateOrgCode(s.org_code);
-        if (o.ok() && (!genuine || o.canonical != s.code.substr(8, 9))) {
-          insert_key(OrgKey(o.canonical), ord, false);
-        }
-      }
-      if (auto r = RegNoOf(s)) insert_key(RegNoKey(*r), ord, false);
-    }
-    if (options.progress && ordinal % every == 0) {
-      options.progress("subjects", ordinal, total_subjects);
-    }
-  });
+      });
   flush_keys();
   report.stats.subjects = ordinal;
   if (options.progress) options.progress("subjects", ordinal, total_subjects);
@@ -566,15 +726,28 @@ DupReport ScanDuplicates(const Registry& registry, const ScanOptions& options) {
   absl::flat_hash_set<std::string> repeated_record_codes;
   uint64_t records = 0;
   const uint64_t total_records = registry.record_count();
-  registry.ForEachRecord([&](const Record& r) {
-    ++records;
-    if (!contents.insert(RecordContentHash(r)).second) {
-      repeated_record_codes.insert(r.code);
-    }
-    if (options.progress && records % every == 0) {
-      options.progress("records", records, total_records);
-    }
-  });
+  const size_t record_parts =
+      std::clamp<size_t>(total_records / per_chunk, 1, 4096);
+  Pipeline<RecordChunk>(
+      record_parts, workers, 4 * std::max(workers, 1u),
+      [&](size_t part, RecordChunk& chunk) {
+        registry.ForEachRecordView(
+            part, record_parts, [&](const RecordView& r) {
+              chunk.contents.emplace_back(RecordContentHash(r), r.code);
+            });
+      },
+      [&](RecordChunk& chunk) {
+        for (const auto& [hash, code] : chunk.contents) {
+          ++records;
+          if (!contents.insert(hash).second) {
+            repeated_record_codes.emplace(code);
+          }
+          if (options.progress && records % every == 0) {
+            options.progress("records", records, total_records);
+          }
+        }
+      });
+  if (options.progress) options.progress("records", records, total_records);
   report.stats.records = records;
   report.stats.table_bytes =
       keys.bytes() + codes.capacity() * sizeof(PackedUscc) +
@@ -831,6 +1004,37 @@ DupReport ScanDuplicates(const Registry& registry, const ScanOptions& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   return report;
+}
+
+absl::Status ValidateRegionPrefix(std::string_view prefix) {
+  if (prefix.empty()) return absl::OkStatus();
+  const bool digits = std::all_of(prefix.begin(), prefix.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+  if (prefix.size() > 6 || !digits) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "region_prefix: '%s' is not 1-6 digits of a division code (e.g. 35, "
+        "3501, 350102)",
+        EscapeForDisplay(prefix, 32)));
+  }
+  return absl::OkStatus();
+}
+
+bool FindingInRegion(const DupFinding& finding, std::string_view prefix) {
+  if (prefix.empty()) return true;
+  if (absl::StrFormat("%06u", finding.region).starts_with(prefix)) return true;
+  for (const DupSubjectRef& s : finding.subjects) {
+    if (s.region.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+bool RegionRateInPrefix(const RegionRate& rate, std::string_view prefix) {
+  if (prefix.empty()) return true;
+  // The significant digits of the row: 2 for a province, 4 for a city.
+  std::string sig = absl::StrFormat("%06u", rate.code);
+  if (rate.level == RegionLevel::kProvince) sig.resize(2);
+  if (rate.level == RegionLevel::kCity) sig.resize(4);
+  return sig.starts_with(prefix) || prefix.starts_with(sig);
 }
 
 std::vector<WriteFlag> CheckWriteBatch(const Registry& snapshot,

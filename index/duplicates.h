@@ -25,8 +25,12 @@
 // subject seen with the code and to the code's position 1.
 //
 // Cost: one pass over the subjects and one over the records, then hash lookups
-// for the (few) candidates. Memory beyond the registry is a fixed 8-byte slot
-// table sized from subject_count() plus 12 bytes a subject (ScanStats).
+// for the (few) candidates. The passes read the encoded documents without
+// decoding them into strings, on ScanOptions::threads worker threads, and
+// merge in scan order, so the report is the same for any thread count.
+// Memory beyond the registry is a fixed 8-byte slot table sized from
+// subject_count() plus 12 bytes a subject (ScanStats), plus a few chunks of
+// 32768 subjects in flight between the workers and the merge.
 //
 // Thread safety: the functions are pure over the immutable snapshot; they may
 // run on any thread, concurrently with readers and the writer.
@@ -36,6 +40,8 @@
 #include "index/registry.h"
 #include "index/subject.h"
 #include "index/xapian_store.h"
+
+#include "absl/status/status.h"
 
 #include <cstdint>
 #include <functional>
@@ -165,6 +171,14 @@ struct ScanOptions {
   std::function<void(std::string_view phase, uint64_t done, uint64_t total)>
       progress;
   uint64_t progress_every = 1 << 18;
+  // Threads that decode and check subjects and records in parallel while the
+  // calling thread merges their results in scan order (the report does not
+  // depend on this). 0 or 1: everything on the calling thread.
+  unsigned threads = 2;
+  // Subjects (records) per unit of work handed to a thread; the registry's
+  // base slots are split into subject_count() / chunk_subjects parts (at
+  // least 1, at most 4096). Tests set it small to cross many chunk edges.
+  size_t chunk_subjects = 32768;
 };
 
 // FNV-1a 64 of `name` after a byte-level fold: ASCII letters lowered,
@@ -181,6 +195,21 @@ std::optional<std::string> DefaultSameSubject(const Subject& a,
 
 // The full scan. Never fails: invalid data is what it reports.
 DupReport ScanDuplicates(const Registry& registry, const ScanOptions& options);
+
+// ---- The region filter (creditctl dups --region, the socket's
+// DuplicateReportRequest.region_prefix): one rule for both -----------------
+
+// OK for "" (no filter) or 1 to 6 ASCII digits of a division code; otherwise
+// InvalidArgument "region_prefix: '<value, escaped>' is not 1-6 digits of a
+// division code (e.g. 35, 3501, 350102)".
+absl::Status ValidateRegionPrefix(std::string_view prefix);
+// Whether a finding is shown under `prefix`: the division it is attributed to
+// or the region of one of its subjects starts with it. "" matches everything.
+bool FindingInRegion(const DupFinding& finding, std::string_view prefix);
+// Whether a rate row is shown under `prefix`: a division inside the prefix or
+// one of its ancestors (the province row above a county prefix). Rates are
+// always computed over the whole registry. "" matches everything.
+bool RegionRateInPrefix(const RegionRate& rate, std::string_view prefix);
 
 // ---- Incremental check (for the daemon's writer) -----------------------
 

@@ -148,10 +148,26 @@ class Client:
     def stats(self):
         return self._call("stats", pb.StatsRequest(), pb.StatsResponse)
 
-    def duplicate_report(self, region_prefix=""):
-        return self._call("duplicate_report",
-                          pb.DuplicateReportRequest(region_prefix=region_prefix),
-                          pb.DuplicateReportResponse)
+    def duplicate_report(self, region_prefix="", offset=0, limit=0):
+        """One page of the duplicate/erroneous-code report (重错码).
+
+        region_prefix: 1-6 digits of a division code ("35", "3501", "350102") or "" for
+        all; the daemon rejects anything else with invalid_argument. offset/limit page
+        through the findings the filter keeps (limit 0: the daemon's default).
+        """
+        req = pb.DuplicateReportRequest(region_prefix=region_prefix, offset=offset,
+                                        limit=limit)
+        return self._call("duplicate_report", req, pb.DuplicateReportResponse)
+
+    def duplicate_findings(self, region_prefix="", limit=0):
+        """Every finding of the report (all pages), as a generator."""
+        offset = 0
+        while True:
+            page = self.duplicate_report(region_prefix, offset, limit)
+            yield from page.findings
+            if page.next_offset <= offset:  # 0 on the last page
+                return
+            offset = page.next_offset
 
     def upsert_subjects(self, subjects):
         """subjects: iterable of dicts with the fields of docs/data-formats.md."""

@@ -144,6 +144,10 @@ absl::StatusOr<pb::DuplicateReportResponse> DuplicateReport(
     return absl::InvalidArgumentError(absl::StrFormat(
         "limit: %d exceeds limits.max_batch %d", limit, cfg->max_batch));
   }
+  // The same rule as creditctl dups --region (index/duplicates.h), checked
+  // before the scan so that a bad prefix costs nothing.
+  const std::string& prefix = req.region_prefix();
+  if (absl::Status st = ValidateRegionPrefix(prefix); !st.ok()) return st;
   const auto snap = ctx.state->snapshot();
   const auto report = ReportFor(*snap, cfg->dup_rate_bar);
   pb::DuplicateReportResponse r;
@@ -158,7 +162,7 @@ absl::StatusOr<pb::DuplicateReportResponse> DuplicateReport(
     c->set_count(report->total.by_kind[k]);
   }
   for (const RegionRate& rr : report->regions) {
-    if (!rr.over_bar) continue;
+    if (!rr.over_bar || !RegionRateInPrefix(rr, prefix)) continue;
     pb::DupRate* p = r.add_regions_over_bar();
     p->set_level(std::string(RegionLevelName(rr.level)));
     p->set_code(rr.code);
@@ -167,12 +171,22 @@ absl::StatusOr<pb::DuplicateReportResponse> DuplicateReport(
     p->set_flagged(rr.counts.flagged);
     p->set_rate(rr.counts.rate());
   }
-  const size_t total = report->findings.size();
+  // Pages are over the findings the filter keeps; offsets count those only.
+  // Filtering is a pass over the cached findings per request (no copy).
+  std::vector<uint32_t> kept;
+  if (!prefix.empty()) {
+    for (size_t i = 0; i < report->findings.size(); ++i) {
+      if (FindingInRegion(report->findings[i], prefix)) {
+        kept.push_back(static_cast<uint32_t>(i));
+      }
+    }
+  }
+  const size_t total = prefix.empty() ? report->findings.size() : kept.size();
   r.set_total_findings(total);
   const size_t begin = std::min<size_t>(req.offset(), total);
   const size_t end = std::min<size_t>(begin + limit, total);
   for (size_t i = begin; i < end; ++i) {
-    const DupFinding& f = report->findings[i];
+    const DupFinding& f = report->findings[prefix.empty() ? i : kept[i]];
     pb::DupFinding* p = r.add_findings();
     p->set_kind(std::string(DupKindName(f.kind)));
     for (const auto& c : f.codes) p->add_codes(c);
@@ -185,10 +199,12 @@ absl::StatusOr<pb::DuplicateReportResponse> DuplicateReport(
   }
   r.set_next_offset(end < total ? static_cast<uint32_t>(end) : 0);
   r.set_summary(absl::StrFormat(
-      "%d codes, %d flagged (rate %.6f, bar %.6f), %d findings, %d regions "
+      "%d codes, %d flagged (rate %.6f, bar %.6f), %d findings%s, %d regions "
       "over the bar",
       report->total.codes, report->total.flagged, report->total.rate(),
-      report->bar, total, r.regions_over_bar_size()));
+      report->bar, total,
+      prefix.empty() ? "" : absl::StrFormat(" in region %s*", prefix),
+      r.regions_over_bar_size()));
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include "index/uscc.h"
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -280,6 +281,125 @@ TEST(DuplicatesTest, FoldedNameHashFoldsWidthCaseSpacesBrackets) {
             FoldedNameHash("腾讯科技(深圳) 有限公司"));
   EXPECT_EQ(FoldedNameHash("ＡＢＣ贸易"), FoldedNameHash("abc贸易"));
   EXPECT_NE(FoldedNameHash("甲公司"), FoldedNameHash("乙公司"));
+}
+
+// Everything a report says, as text, to compare two scans.
+std::string Dump(const DupReport& r) {
+  std::string out = absl::StrFormat(
+      "total %d/%d subjects %d records %d candidates %d\n", r.total.flagged,
+      r.total.codes, r.stats.subjects, r.stats.records, r.stats.candidates);
+  for (const DupFinding& f : r.findings) {
+    out += absl::StrFormat("%s %s %s %d %d %c [%s]", DupKindName(f.kind),
+                           absl::StrJoin(f.codes, ","), f.fault, f.counted,
+                           f.region, f.authority, f.reason);
+    for (const DupSubjectRef& s : f.subjects) out += " s:" + s.id;
+    for (const DupRecordRef& rec : f.records) out += " r:" + rec.id;
+    out += "\n";
+  }
+  for (const RegionRate& rr : r.regions) {
+    out += absl::StrFormat("region %d %d %d/%d", static_cast<int>(rr.level),
+                           rr.code, rr.counts.flagged, rr.counts.codes);
+    for (uint64_t k : rr.counts.by_kind) out += absl::StrFormat(" %d", k);
+    out += "\n";
+  }
+  for (const AuthorityRate& a : r.authorities) {
+    out += absl::StrFormat("authority %c %d/%d\n", a.authority,
+                           a.counts.flagged, a.counts.codes);
+  }
+  return out;
+}
+
+// The scan splits subjects and records into chunks decoded on worker threads
+// and merged in scan order: the report must not depend on the thread count or
+// on where the chunk edges fall (first holder of a shared code, one
+// erroneous_code finding per code across chunks, key collisions across
+// chunks, record repeats across chunks).
+TEST(DuplicatesTest, ReportDoesNotDependOnThreadsOrChunks) {
+  std::vector<Subject> subjects;
+  std::vector<Record> records;
+  for (int i = 0; i < 300; ++i) {
+    const std::string region = i % 3 == 0 ? "350102" : "110108";
+    Subject s = MakeSubject(absl::StrFormat("id%03d", i), CodeFor(region, i),
+                            absl::StrFormat("公司%03d有限公司", i));
+    if (i % 41 == 5) s.code = "无";                    // shared invalid
+    if (i % 53 == 7) s.code = CodeFor(region, i - 1);  // 重码
+    if (i % 61 == 9) s.name = absl::StrFormat("公司%03d有限公司", i - 3);
+    if (i % 67 == 11) s.org_code = "M0001002-4";             // legacy mismatch
+    if (i % 71 == 13) s.former_names = {"公司000有限公司"};  // former-name link
+    subjects.push_back(std::move(s));
+    Record r;
+    r.id = absl::StrFormat("r%03d", i);
+    r.code = CodeFor("350102", i % 50);
+    r.list = "serious_dishonesty";
+    r.doc_no =
+        absl::StrFormat("闽罚〔2023〕%d号", i % 25);  // i, i+50, ... repeat
+    r.source = "records.jsonl:" + r.id;
+    records.push_back(std::move(r));
+  }
+  auto reg = Build(subjects, records);
+  ScanOptions one;
+  one.threads = 1;
+  const std::string want = Dump(ScanDuplicates(*reg, one));
+  // The fixture does exercise every kind.
+  for (std::string_view kind :
+       {"erroneous_code", "duplicate_code", "multi_code", "legacy_mismatch",
+        "repeated_record"}) {
+    EXPECT_THAT(want, HasSubstr(std::string(kind) + " ")) << kind;
+  }
+  for (unsigned threads : {1u, 2u, 3u}) {
+    for (size_t chunk : {1u, 7u, 64u, 1000u}) {
+      ScanOptions o;
+      o.threads = threads;
+      o.chunk_subjects = chunk;
+      EXPECT_EQ(Dump(ScanDuplicates(*reg, o)), want)
+          << threads << " threads, chunks of " << chunk;
+    }
+  }
+}
+
+// The region rule shared by creditctl dups --region and the socket's
+// DuplicateReportRequest.region_prefix.
+TEST(DuplicatesTest, RegionPrefixRule) {
+  EXPECT_TRUE(ValidateRegionPrefix("").ok());
+  EXPECT_TRUE(ValidateRegionPrefix("3").ok());
+  EXPECT_TRUE(ValidateRegionPrefix("350102").ok());
+  for (std::string_view bad : {"3501021", "35a", " 35", "-1", "３５"}) {
+    const absl::Status st = ValidateRegionPrefix(bad);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(st.message(), HasSubstr("region_prefix: '"));
+    EXPECT_THAT(st.message(),
+                HasSubstr("is not 1-6 digits of a division code"));
+  }
+  // Client bytes are escaped and truncated before they reach the message.
+  EXPECT_EQ(ValidateRegionPrefix(std::string("3\n\x01", 3)).message(),
+            "region_prefix: '3\\n\\x01' is not 1-6 digits of a division "
+            "code (e.g. 35, 3501, 350102)");
+  EXPECT_LT(ValidateRegionPrefix(std::string(10000, 'x')).message().size(),
+            200u);
+
+  DupFinding f;
+  f.region = 350102;
+  EXPECT_TRUE(FindingInRegion(f, ""));
+  EXPECT_TRUE(FindingInRegion(f, "35"));
+  EXPECT_TRUE(FindingInRegion(f, "350102"));
+  EXPECT_FALSE(FindingInRegion(f, "3502"));
+  f.subjects.push_back({"id", "code", "name", "110108", "src"});
+  EXPECT_TRUE(FindingInRegion(f, "1101"));  // a subject's region
+  f.region = 0;                             // 未知
+  EXPECT_TRUE(FindingInRegion(f, "0000"));
+
+  RegionRate province{RegionLevel::kProvince, 350000, "福建省", {}, false};
+  RegionRate city{RegionLevel::kCity, 350100, "福州市", {}, false};
+  RegionRate county{RegionLevel::kCounty, 350102, "鼓楼区", {}, false};
+  RegionRate other{RegionLevel::kCounty, 350203, "思明区", {}, false};
+  for (const RegionRate* r : {&province, &city, &county}) {
+    EXPECT_TRUE(RegionRateInPrefix(*r, "350102")) << r->code;  // ancestors
+    EXPECT_TRUE(RegionRateInPrefix(*r, "35")) << r->code;
+  }
+  EXPECT_FALSE(RegionRateInPrefix(other, "3501"));
+  EXPECT_TRUE(RegionRateInPrefix(other, "35"));
+  EXPECT_FALSE(RegionRateInPrefix(city, "3502"));
+  EXPECT_TRUE(RegionRateInPrefix(other, ""));
 }
 
 TEST(CheckWriteBatchTest, FlagsEachWrite) {

@@ -1,11 +1,14 @@
 #include "index/registry.h"
 
+#include "index/internal/encoding.h"
 #include "tests/testutil.h"
 
 #include "gtest/gtest.h"
 
 #include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace creditd {
 namespace {
@@ -285,6 +288,64 @@ TEST_P(RegistryHolderTest, BackgroundFoldsLoseNothing) {
 }
 
 // 1: fold after every batch; large: never fold in the test.
+// ForEachSubjectView / ForEachRecordView split into parts visit, part after
+// part, exactly what ForEachSubject / ForEachRecord visit, in the same order:
+// base slots minus deleted and overridden ids, then the delta.
+TEST_P(RegistryHolderTest, PartsConcatenateToTheFullWalk) {
+  auto holder = Open();
+  ASSERT_NE(holder, nullptr);
+  WriteBatch first;
+  for (int i = 0; i < 12; ++i) {
+    first.upsert_subjects.push_back(MakeSubject(
+        "s" + std::to_string(i), i % 2 ? kA : kB, "名" + std::to_string(i)));
+    first.put_records.push_back(
+        MakeRecord("r" + std::to_string(i), kA, "list" + std::to_string(i)));
+  }
+  ASSERT_TRUE(holder->Apply(first).ok());
+  holder.reset();
+  holder = Open();  // the first batch is now the base
+  ASSERT_NE(holder, nullptr);
+  WriteBatch second;
+  second.upsert_subjects = {MakeSubject("s3", kB, "改名"),
+                            MakeSubject("s99", kA, "新")};
+  second.delete_subjects = {"s0", "s7"};
+  second.put_records = {MakeRecord("r5", kB, "changed")};
+  second.delete_records = {"r1"};
+  ASSERT_TRUE(holder->Apply(second).ok());
+  holder->WaitForFold();
+  auto reg = holder->Current();
+
+  std::vector<std::string> want_subjects, want_records;
+  reg->ForEachSubject([&](const Subject& s) {
+    want_subjects.push_back(s.id + "|" + s.code + "|" + s.name);
+  });
+  reg->ForEachRecord([&](const Record& r) {
+    want_records.push_back(r.id + "|" + r.code + "|" + r.list);
+  });
+  ASSERT_EQ(want_subjects.size(), 11u);
+  ASSERT_EQ(want_records.size(), 11u);
+  for (size_t parts : {1, 2, 3, 5, 12, 40}) {
+    std::vector<std::string> subjects, records;
+    for (size_t p = 0; p < parts; ++p) {
+      reg->ForEachSubjectView(p, parts, [&](const SubjectView& v) {
+        const Subject s = v.ToSubject();
+        subjects.push_back(s.id + "|" + s.code + "|" + s.name);
+      });
+      reg->ForEachRecordView(p, parts, [&](const RecordView& v) {
+        const Record r = v.ToRecord();
+        records.push_back(r.id + "|" + r.code + "|" + r.list);
+      });
+    }
+    EXPECT_EQ(subjects, want_subjects) << parts << " parts";
+    EXPECT_EQ(records, want_records) << parts << " parts";
+  }
+  // Out of range: nothing.
+  size_t n = 0;
+  reg->ForEachSubjectView(3, 3, [&](const SubjectView&) { ++n; });
+  reg->ForEachSubjectView(0, 0, [&](const SubjectView&) { ++n; });
+  EXPECT_EQ(n, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(FoldThresholds, RegistryHolderTest,
                          ::testing::Values(1, 1000000));
 

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace creditd::testing {
 namespace {
 
@@ -214,6 +218,116 @@ TEST_F(ClientTest, DuplicateReportPaged) {
   req.set_limit(11);
   EXPECT_EQ(client_->DuplicateReport(req).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// region_prefix over the socket (issue 6): the same rule as creditctl dups
+// --region, through the C++ client and creditctl --connect.
+TEST_F(ClientTest, DuplicateReportByRegion) {
+  // A code carried by two different subjects in 110108 (重码 there), and one
+  // more holder of the fixture's code3 in 350100 (重码 there).
+  const std::string body = "MA01XK7P";
+  std::string beijing = "91110108" + body;
+  beijing += OrgCodeCheckCharacter(body);
+  beijing += UsccCheckCharacter(beijing);
+  proto::UpsertSubjectsRequest u;
+  auto add = [&](std::string id, std::string code, std::string name,
+                 std::string region) {
+    proto::Subject* s = u.add_subjects();
+    s->set_id(std::move(id));
+    s->set_code(std::move(code));
+    s->set_name(std::move(name));
+    s->set_region(std::move(region));
+  };
+  add("b1", beijing, "北京甲科技有限公司", "110108");
+  add("b2", beijing, "北京乙文化传媒有限公司", "110108");
+  add("s4", daemon_.code3, "厦门星光文化传媒有限公司", "350100");
+  ASSERT_TRUE(client_->UpsertSubjects(u).ok());
+
+  // Every finding of every page for `prefix`, as "kind code" strings.
+  auto findings = [&](const std::string& prefix, uint32_t limit) {
+    std::vector<std::string> out;
+    proto::DuplicateReportRequest req;
+    req.set_region_prefix(prefix);
+    req.set_limit(limit);
+    uint32_t offset = 0;
+    do {
+      req.set_offset(offset);
+      auto r = client_->DuplicateReport(req);
+      EXPECT_TRUE(r.ok()) << r.status();
+      if (!r.ok()) break;
+      for (const auto& f : r->findings()) {
+        out.push_back(f.kind() + " " + f.codes(0));
+      }
+      offset = r->next_offset();
+    } while (offset != 0);
+    return out;
+  };
+  const std::vector<std::string> all = findings("", 10);
+  const std::vector<std::string> beijing_only = findings("11", 1);
+  const std::vector<std::string> fuzhou = findings("3501", 10);
+  EXPECT_EQ(beijing_only,
+            std::vector<std::string>{"duplicate_code " + beijing});
+  EXPECT_NE(std::find(fuzhou.begin(), fuzhou.end(),
+                      "duplicate_code " + daemon_.code3),
+            fuzhou.end());
+  EXPECT_EQ(
+      std::find(fuzhou.begin(), fuzhou.end(), "duplicate_code " + beijing),
+      fuzhou.end());
+  EXPECT_EQ(all.size(), beijing_only.size() + fuzhou.size());
+  EXPECT_EQ(findings("110108", 10), beijing_only);
+  EXPECT_TRUE(findings("12", 10).empty());
+
+  proto::DuplicateReportRequest req;
+  req.set_region_prefix("11");
+  auto r = client_->DuplicateReport(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->total_findings(), 1u);
+  EXPECT_EQ(r->findings(0).region(), 110108u);
+  EXPECT_NE(r->summary().find("1 findings in region 11*"), std::string::npos)
+      << r->summary();
+  // Totals stay those of the whole registry.
+  req.clear_region_prefix();
+  auto whole = client_->DuplicateReport(req);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(r->codes(), whole->codes());
+  EXPECT_EQ(r->flagged(), whole->flagged());
+
+  // Bad prefixes: a request error naming field, value and reason; the
+  // connection stays open.
+  for (const std::string bad : {"3a", "3501021", " 35", "\x01"}) {
+    req.set_region_prefix(bad);
+    auto e = client_->DuplicateReport(req);
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(e.status().message().find("region_prefix: '"), std::string::npos)
+        << e.status();
+    EXPECT_NE(e.status().message().find("is not 1-6 digits of a division code"),
+              std::string::npos)
+        << e.status();
+  }
+  EXPECT_TRUE(client_->Ping("still open").ok());
+
+  // creditctl dups --connect: every page merged, filtered by the daemon.
+  const std::string token = daemon_.dir().WriteFile("token", kAdminToken);
+  ProcessResult p =
+      RunProcess({CREDITCTL_PATH, "dups", "--connect", daemon_.endpoint(),
+                  "--token-file", token, "--region", "11", "--limit", "1"});
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_NE(p.out.find(beijing), std::string::npos) << p.out;
+  EXPECT_EQ(p.out.find(daemon_.code3), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("\"total_findings\": \"1\""), std::string::npos)
+      << p.out;
+  p = RunProcess({CREDITCTL_PATH, "dups", "--connect", daemon_.endpoint(),
+                  "--token-file", token, "--region", "35"});
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_NE(p.out.find(daemon_.code3), std::string::npos) << p.out;
+  EXPECT_EQ(p.out.find(beijing), std::string::npos) << p.out;
+  p = RunProcess({CREDITCTL_PATH, "dups", "--connect", daemon_.endpoint(),
+                  "--token-file", token, "--region", "3x"});
+  EXPECT_EQ(p.exit_code, 1);
+  EXPECT_NE(p.err.find("region_prefix: '3x' is not 1-6 digits"),
+            std::string::npos)
+      << p.err;
 }
 
 TEST_F(ClientTest, StatsCountOperations) {

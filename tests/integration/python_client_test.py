@@ -140,6 +140,50 @@ class PythonClientTest(unittest.TestCase):
             self.assertEqual(list(shared.other_ids), ["S9"])
             self.assertGreaterEqual(r.stats().write_flags, 2)
 
+    def test_duplicate_report_by_region(self):
+        # Subjects of their own in two divisions no other test writes to (620102,
+        # 530102): a code carried by two different subjects (重码) in 620102, and an
+        # erroneous code (check character) in 530102.
+        with self.client() as c:
+            c.upsert_subjects([
+                {"id": "G1", "code": "91620102MA7Y2DEX6F", "name": "兰州甲商贸有限公司",
+                 "region": "620102"},
+                {"id": "G2", "code": "91620102MA7Y2DEX6F", "name": "兰州乙建材有限公司",
+                 "region": "620102"},
+                {"id": "Y1", "code": "91530102MA6K0L9X00", "name": "昆明丙科技有限公司",
+                 "region": "530102"}])
+
+            def ids(findings):
+                return {i for f in findings for i in f.subject_ids}
+
+            lanzhou = c.duplicate_report(region_prefix="62")
+            self.assertIn("in region 62*", lanzhou.summary)
+            self.assertEqual(lanzhou.total_findings, len(lanzhou.findings))
+            self.assertIn("G1", ids(lanzhou.findings))
+            self.assertNotIn("Y1", ids(lanzhou.findings))
+            self.assertTrue(all(str(f.region).startswith("62") for f in lanzhou.findings))
+            kunming = c.duplicate_report(region_prefix="530102")
+            self.assertEqual(ids(kunming.findings), {"Y1"})
+            self.assertEqual(kunming.findings[0].kind, "erroneous_code")
+            # Paged one finding at a time: the same findings as one page.
+            paged = list(c.duplicate_findings(region_prefix="6201", limit=1))
+            self.assertEqual([(f.kind, list(f.codes)) for f in paged],
+                             [(f.kind, list(f.codes)) for f in
+                              c.duplicate_report(region_prefix="6201").findings])
+            # No filter: every finding, including both regions'.
+            everything = list(c.duplicate_findings())
+            self.assertTrue({"G1", "G2", "Y1"} <= ids(everything))
+            self.assertGreater(len(everything), len(lanzhou.findings))
+            # A bad prefix is a request error naming the field and the value; the
+            # connection stays usable.
+            for bad in ("6x", "6201021", "-1"):
+                with self.assertRaises(CreditdError) as e:
+                    c.duplicate_report(region_prefix=bad)
+                self.assertEqual(e.exception.name, "invalid_argument")
+                self.assertIn("region_prefix: '%s' is not 1-6 digits" % bad,
+                              e.exception.message)
+            self.assertEqual(c.ping(b"still").payload, b"still")
+
     def test_errors(self):
         with self.client(token="reader-secret") as c:
             with self.assertRaises(CreditdError) as e:
