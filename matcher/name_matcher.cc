@@ -28,9 +28,75 @@ double FamilyWeight(uint64_t key) {
     case 4:
       return 3.0;  // whole trade name or one of its deletion variants
     case 5:
-      return 2.5;  // the trade name's syllables
+      // The trade name's syllables. Less than the whole trade name: a query
+      // whose trade name is exact also matches its syllables, and the two
+      // together must not outweigh a longer shared core (FamilyWeight is
+      // summed per name).
+      return 1.5;
   }
   return 1.0;
+}
+
+// Pre-ranking (see Match): how many best-supported slots per scored
+// candidate get their region looked up.
+constexpr size_t kPrerankFactor = 8;
+
+// The weight of a region agreement in the pre-ranking: the IDF a key would
+// have if names were spread evenly over the divisions of the query region's
+// most specific level, log(1 + divisions at that level) with about 34
+// provinces, 333 cities and 2,850 counties in GB/T 2260. So a county says
+// more than a province, and any region says less than a rare shared key
+// (a deletion key at 1M weighs about 3 * log(1 + 10^4)); 0 without a region.
+// The scorer multiplies a different region by 0.6, as much as a typo in a
+// two-character trade name, so agreement weighs like a key family of its
+// own (FamilyWeight).
+constexpr double kRegionFactor = 2.0;
+double RegionWeight(const std::vector<matcher_internal::RegionRef>& refs) {
+  using matcher_internal::RegionLevel;
+  RegionLevel level = RegionLevel::kNational;
+  for (const matcher_internal::RegionRef& r : refs) {
+    level = std::max(level, r.level);
+  }
+  switch (level) {
+    case RegionLevel::kNational:
+      return 0.0;
+    case RegionLevel::kProvince:
+      return kRegionFactor * std::log(1.0 + 34);
+    case RegionLevel::kCity:
+      return kRegionFactor * std::log(1.0 + 333);
+    case RegionLevel::kCounty:
+      return kRegionFactor * std::log(1.0 + 2850);
+  }
+  return 0.0;
+}
+
+// True when one of `refs` contains the registered six-digit region `code6`
+// or lies inside it (RegionNames::RelateToCode is not kDifferent), without
+// RelateToCode's temporary vector: this runs for hundreds of slots a query.
+bool RegionAgrees(const std::vector<matcher_internal::RegionRef>& refs,
+                  uint32_t code6) {
+  using matcher_internal::RegionLevel;
+  if (code6 == 0) return false;
+  const auto divisor = [](RegionLevel level) -> uint32_t {
+    switch (level) {
+      case RegionLevel::kProvince:
+        return 10000;
+      case RegionLevel::kCity:
+        return 100;
+      default:
+        return 1;
+    }
+  };
+  const RegionLevel code_level =
+      matcher_internal::RegionNames::LevelOfCode(code6);
+  if (code_level == RegionLevel::kNational) return false;
+  for (const matcher_internal::RegionRef& r : refs) {
+    if (r.level == RegionLevel::kNational) continue;
+    // Compare at the coarser of the two levels.
+    const uint32_t d = divisor(std::min(r.level, code_level));
+    if (r.code / d == code6 / d) return true;
+  }
+  return false;
 }
 
 // Parses "350102" into 350102; 0 for empty or malformed (no region).
@@ -81,7 +147,7 @@ absl::Status ValidateOptions(const MatchOptions& o) {
 // A slot's parts, encoded in NameIndex::parts_ as char32_t words:
 //   [header][region][trade][industry][org_form][branch][refs...][chars...]
 // header: normalized length (bits 0-9), region_refs count (10-17),
-//   region_position (18-19), org_class (20-24);
+//   region_position (18-19), org_class (20-24), lead_region (25-28);
 // each part word: offset (low 16 bits) and length (high 16) into the chars,
 //   which start with `normalized`; a part that is not a substring of it
 //   (rare) is appended after it;
@@ -91,10 +157,11 @@ constexpr size_t kPartCount = 5;
 
 void EncodeParts(const NameParts& p, std::vector<char32_t>& out) {
   const size_t refs = std::min<size_t>(p.region_refs.size(), 255);
-  out.push_back(
-      static_cast<char32_t>(p.normalized.size() | (refs << 10) |
-                            (static_cast<uint32_t>(p.region_position) << 18) |
-                            (static_cast<uint32_t>(p.org_class) << 20)));
+  out.push_back(static_cast<char32_t>(
+      p.normalized.size() | (refs << 10) |
+      (static_cast<uint32_t>(p.region_position) << 18) |
+      (static_cast<uint32_t>(p.org_class) << 20) |
+      (static_cast<uint32_t>(p.lead_region & 0xF) << 25)));
   const size_t part_words = out.size();
   out.resize(out.size() + kPartCount + 2 * refs);
   for (size_t i = 0; i < refs; ++i) {
@@ -125,6 +192,7 @@ void DecodeParts(const char32_t* w, NameParts& p) {
   const size_t refs = (header >> 10) & 0xFF;
   p.region_position = static_cast<RegionPosition>((header >> 18) & 0x3);
   p.org_class = static_cast<OrgForm>((header >> 20) & 0x1F);
+  p.lead_region = static_cast<uint8_t>((header >> 25) & 0xF);
   const char32_t* chars = w + 1 + kPartCount + 2 * refs;
   p.normalized.assign(chars, norm);
   std::u32string* parts[kPartCount] = {&p.region, &p.trade, &p.industry,
@@ -145,13 +213,27 @@ void DecodeParts(const char32_t* w, NameParts& p) {
 
 }  // namespace
 
-std::vector<uint64_t> NameKeys(const NameParts& parts) {
-  std::vector<uint64_t> keys;
+namespace {
+
+// NameKeys, and for each key the length in code points of the text a
+// whole-string key (family 4: trade name, core, deletion variant) was made
+// from, 0 for the other families: Match weighs a shared long string more
+// than a shared short one.
+void AppendNameKeys(const NameParts& parts, std::vector<uint64_t>& keys,
+                    std::vector<uint8_t>* lengths) {
+  const auto add = [&](uint64_t key, size_t length) {
+    keys.push_back(key);
+    if (lengths != nullptr) {
+      lengths->push_back(static_cast<uint8_t>(std::min<size_t>(length, 255)));
+    }
+  };
+  const auto add_trade = [&](std::u32string_view text) {
+    add(TradeKey(text), text.size());
+  };
   const std::u32string core = parts.Core();
   const std::u32string& trade = parts.trade;
-  keys.reserve(core.size() * 3 + trade.size() + 2);
   if (!trade.empty()) {
-    keys.push_back(TradeKey(trade));
+    add_trade(trade);
     // One-deletion neighbourhood (as in SymSpell) of trade name + industry:
     // a typo, a transposition or a dropped character leaves the query and
     // the registered name sharing a deletion variant, found through one
@@ -164,7 +246,7 @@ std::vector<uint64_t> NameKeys(const NameParts& parts) {
     const std::u32string* base = nullptr;
     if (core.size() >= 3 && core.size() <= kMaxDeletionCore) {
       base = &core;
-      if (core.size() != trade.size()) keys.push_back(TradeKey(core));
+      if (core.size() != trade.size()) add_trade(core);
     } else if (trade.size() >= 3 && trade.size() <= kMaxDeletionTrade) {
       base = &trade;
     }
@@ -173,7 +255,7 @@ std::vector<uint64_t> NameKeys(const NameParts& parts) {
       for (size_t i = 0; i < base->size(); ++i) {
         variant.assign(*base, 0, i);
         variant.append(*base, i + 1, std::u32string::npos);
-        keys.push_back(TradeKey(variant));
+        add_trade(variant);
       }
     }
     // The trade name's syllables: homophone trade names share this key.
@@ -184,15 +266,34 @@ std::vector<uint64_t> NameKeys(const NameParts& parts) {
       all &= id != 0;
       syllables.push_back(static_cast<char32_t>(id));
     }
-    if (all && trade.size() >= 2) keys.push_back(PinyinTradeKey(syllables));
+    if (all && trade.size() >= 2) add(PinyinTradeKey(syllables), 0);
+    // The reading without a leading county short form (万年杰星 -> 杰星): a
+    // query that dropped the region (杰星水产有限责任公司) meets the name
+    // through its whole trade name or core, as it would had the region
+    // been cut.
+    if (parts.lead_region > 0 &&
+        size_t{parts.lead_region} + 2 <= trade.size()) {
+      const std::u32string_view t(trade), c(core);
+      add_trade(t.substr(parts.lead_region));
+      if (c.size() != t.size()) {
+        add_trade(c.substr(parts.lead_region));
+      }
+    }
   }
-  ForEachNgram(
-      core, [&](std::u32string_view gram) { keys.push_back(NgramKey(gram)); });
+  ForEachNgram(core, [&](std::u32string_view gram) { add(NgramKey(gram), 0); });
   for (size_t i = 0; i + 1 < core.size(); ++i) {
     const SyllableId a = PinyinOf(core[i]);
     const SyllableId b = PinyinOf(core[i + 1]);
-    if (a != 0 && b != 0) keys.push_back(PinyinBigramKey(a, b));
+    if (a != 0 && b != 0) add(PinyinBigramKey(a, b), 0);
   }
+}
+
+}  // namespace
+
+std::vector<uint64_t> NameKeys(const NameParts& parts) {
+  std::vector<uint64_t> keys;
+  keys.reserve(parts.trade.size() * 4 + parts.industry.size() * 3 + 4);
+  AppendNameKeys(parts, keys, nullptr);
   return keys;
 }
 
@@ -268,6 +369,15 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndex::Build(
       },
       options.max_list_length);
 
+  if (options.lookup_by_id) {
+    std::vector<uint32_t>& order = index->id_order_;
+    order.resize(index->entries_.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return index->entries_[a].id < index->entries_[b].id;
+    });
+  }
+
   stats.names = index->slots_.size();
   stats.keys = index->postings_.key_count();
   stats.postings = index->postings_.posting_count();
@@ -276,7 +386,8 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndex::Build(
                        index->entries_.capacity() * sizeof(Entry) +
                        index->slots_.capacity() * sizeof(Slot) +
                        index->parts_.capacity() * sizeof(char32_t) +
-                       index->text_.capacity();
+                       index->text_.capacity() +
+                       index->id_order_.capacity() * sizeof(uint32_t);
   return std::unique_ptr<const NameIndex>(std::move(index));
 }
 
@@ -292,31 +403,24 @@ bool NameIndex::Passes(const Entry& e, const MatchOptions& options,
   return true;
 }
 
-absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
-    std::string_view query, const MatchOptions& options) const {
-  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  absl::StatusOr<std::u32string> norm = normalizer_->Normalize(query);
-  if (!norm.ok()) return norm.status();
-  const NameParts qparts = SplitName(*norm);
-
-  uint32_t prefix_value = 0, prefix_divisor = 0;
-  if (!options.region_prefix.empty()) {
-    prefix_divisor = 1;
-    for (size_t i = options.region_prefix.size(); i < 6; ++i) {
-      prefix_divisor *= 10;
-    }
-    prefix_value =
-        ParseRegion(options.region_prefix +
-                    std::string(6 - options.region_prefix.size(), '0')) /
-        prefix_divisor;
-  }
-  const bool filtered = prefix_divisor != 0 || options.kind.has_value() ||
-                        options.status.has_value();
-
+std::vector<uint32_t> NameIndex::PostingsCandidates(
+    const NameParts& qparts, const MatchOptions& options, bool filtered,
+    uint32_t prefix_value, uint32_t prefix_divisor) const {
   // Query keys, rarest first.
-  std::vector<uint64_t> keys = NameKeys(qparts);
+  std::vector<uint64_t> raw_keys;
+  std::vector<uint8_t> lengths;
+  AppendNameKeys(qparts, raw_keys, &lengths);
+  std::vector<std::pair<uint64_t, uint8_t>> keys;
+  keys.reserve(raw_keys.size());
+  for (size_t i = 0; i < raw_keys.size(); ++i) {
+    keys.emplace_back(raw_keys[i], lengths[i]);
+  }
   std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [](const auto& a, const auto& b) {
+                           return a.first == b.first;
+                         }),
+             keys.end());
   struct QueryKey {
     std::span<const uint32_t> list;
     double weight;
@@ -324,11 +428,20 @@ absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
   std::vector<QueryKey> lists;
   lists.reserve(keys.size());
   const double n = static_cast<double>(std::max<size_t>(1, slots_.size()));
-  for (uint64_t key : keys) {
+  for (const auto& [key, length] : keys) {
     std::span<const uint32_t> list = postings_.Find(key);
     if (list.empty()) continue;
     const double idf = std::log(1.0 + n / static_cast<double>(list.size()));
-    lists.push_back(QueryKey{list, idf * FamilyWeight(key)});
+    // A whole-string key of L characters (the trade name, the core or one of
+    // its deletion variants) stands for the L - 1 bigrams it shares in
+    // order: weigh it as that many keys. At 1M subjects the deletion key
+    // 隆建筑工程 that a typo (隆达建筑工程 for 隆立建筑工程) leaves must
+    // outweigh the four keys that the trade name 隆达 alone gives other
+    // names (隆达物流: whole trade name, bigram, syllables, syllable bigram),
+    // or the typo's subject misses the scored candidates.
+    const double length_factor =
+        std::max(1.0, static_cast<double>(length) - 1.0);
+    lists.push_back(QueryKey{list, idf * FamilyWeight(key) * length_factor});
   }
   std::sort(lists.begin(), lists.end(),
             [](const QueryKey& a, const QueryKey& b) {
@@ -361,17 +474,136 @@ absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
     }
   }
 
-  // The best-supported slots, then full scoring.
+  // The best-supported slots, then full scoring. Support alone ties every
+  // name that shares the same keys: at 1M subjects a typo in a two-character
+  // trade name leaves one deletion key shared by dozens of names, and the
+  // cut at max_candidates used to fall through them by slot order. The
+  // query's region, when it names one, then tells them apart: slots whose
+  // registered region agrees get the region's weight (RegionWeight) added
+  // before the cut. Only slots within that weight of the cut can move into
+  // it, so only they are looked up (a random access or two each), at most
+  // kPrerankFactor * max_candidates of them.
   std::vector<std::pair<double, uint32_t>> pool;
   pool.reserve(acc.size());
   for (const auto& [slot, w] : acc) pool.emplace_back(w, slot);
+  const auto by_support = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
   const size_t keep = std::min(pool.size(), options.max_candidates);
+  const double region_weight = RegionWeight(qparts.region_refs);
+  if (region_weight > 0 && pool.size() > keep) {
+    const auto kth = pool.begin() + static_cast<ptrdiff_t>(keep - 1);
+    std::nth_element(pool.begin(), kth, pool.end(), by_support);
+    const double floor = kth->first - region_weight;
+    auto reach =
+        std::partition(pool.begin() + static_cast<ptrdiff_t>(keep), pool.end(),
+                       [floor](const auto& p) { return p.first >= floor; });
+    const auto cap = pool.begin() +
+                     static_cast<ptrdiff_t>(std::min(
+                         pool.size(), options.max_candidates * kPrerankFactor));
+    if (reach > cap) {
+      std::nth_element(pool.begin() + static_cast<ptrdiff_t>(keep), cap, reach,
+                       by_support);
+      reach = cap;
+    }
+    pool.erase(reach, pool.end());
+    for (auto& [support, slot] : pool) {
+      if (RegionAgrees(qparts.region_refs,
+                       entries_[slots_[slot].entry].region_code)) {
+        support += region_weight;
+      }
+    }
+  }
   std::partial_sort(pool.begin(), pool.begin() + static_cast<ptrdiff_t>(keep),
-                    pool.end(), [](const auto& a, const auto& b) {
-                      return a.first != b.first ? a.first > b.first
-                                                : a.second < b.second;
-                    });
+                    pool.end(), by_support);
   pool.resize(keep);
+  std::vector<uint32_t> slots;
+  slots.reserve(pool.size());
+  for (const auto& [support, slot] : pool) slots.push_back(slot);
+  return slots;
+}
+
+absl::StatusOr<std::vector<uint32_t>> NameIndex::SourceCandidates(
+    const NameParts& qparts, const MatchOptions& options,
+    const CandidateSource& source, bool filtered, uint32_t prefix_value,
+    uint32_t prefix_divisor) const {
+  absl::StatusOr<std::vector<uint32_t>> ids =
+      source.Candidates(qparts, options.max_candidates);
+  if (!ids.ok()) return ids.status();
+  std::vector<uint32_t> slots;
+  for (const uint32_t id : *ids) {
+    if (slots.size() >= options.max_candidates) break;
+    // id_order_ holds entry indices sorted by caller id.
+    auto it = std::lower_bound(
+        id_order_.begin(), id_order_.end(), id,
+        [this](uint32_t e, uint32_t v) { return entries_[e].id < v; });
+    for (; it != id_order_.end() && entries_[*it].id == id; ++it) {
+      const uint32_t entry = *it;
+      if (filtered &&
+          !Passes(entries_[entry], options, prefix_value, prefix_divisor)) {
+        continue;
+      }
+      // Slots were appended entry by entry, so an entry's slots are
+      // contiguous and ordered by entry.
+      auto slot = std::lower_bound(
+          slots_.begin(), slots_.end(), entry,
+          [](const Slot& sl, uint32_t e) { return sl.entry < e; });
+      for (; slot != slots_.end() && slot->entry == entry; ++slot) {
+        slots.push_back(static_cast<uint32_t>(slot - slots_.begin()));
+      }
+    }
+  }
+  return slots;
+}
+
+absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
+    std::string_view query, const MatchOptions& options) const {
+  return MatchImpl(query, options, nullptr);
+}
+
+absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
+    std::string_view query, const MatchOptions& options,
+    const CandidateSource& source) const {
+  if (id_order_.empty() && !entries_.empty()) {
+    return absl::FailedPreconditionError(
+        "match: this index was built without NameIndexOptions::lookup_by_id, "
+        "so it cannot take candidates from a CandidateSource");
+  }
+  return MatchImpl(query, options, &source);
+}
+
+absl::StatusOr<std::vector<Candidate>> NameIndex::MatchImpl(
+    std::string_view query, const MatchOptions& options,
+    const CandidateSource* source) const {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  absl::StatusOr<std::u32string> norm = normalizer_->Normalize(query);
+  if (!norm.ok()) return norm.status();
+  const NameParts qparts = SplitName(*norm);
+
+  uint32_t prefix_value = 0, prefix_divisor = 0;
+  if (!options.region_prefix.empty()) {
+    prefix_divisor = 1;
+    for (size_t i = options.region_prefix.size(); i < 6; ++i) {
+      prefix_divisor *= 10;
+    }
+    prefix_value =
+        ParseRegion(options.region_prefix +
+                    std::string(6 - options.region_prefix.size(), '0')) /
+        prefix_divisor;
+  }
+  const bool filtered = prefix_divisor != 0 || options.kind.has_value() ||
+                        options.status.has_value();
+
+  std::vector<uint32_t> pool;
+  if (source == nullptr) {
+    pool = PostingsCandidates(qparts, options, filtered, prefix_value,
+                              prefix_divisor);
+  } else {
+    absl::StatusOr<std::vector<uint32_t>> from_source = SourceCandidates(
+        qparts, options, *source, filtered, prefix_value, prefix_divisor);
+    if (!from_source.ok()) return from_source.status();
+    pool = *std::move(from_source);
+  }
 
   // Score without explanations first (cheap), explain only the winners.
   struct Scored {
@@ -380,7 +612,7 @@ absl::StatusOr<std::vector<Candidate>> NameIndex::Match(
   };
   absl::flat_hash_map<uint32_t, Scored> best;  // entry index -> best slot
   NameParts cparts;  // reused: decoding then only copies characters
-  for (const auto& [support, slot_index] : pool) {
+  for (const uint32_t slot_index : pool) {
     const Slot& slot = slots_[slot_index];
     DecodeParts(parts_.data() + slot.parts_offset, cparts);
     const double score =

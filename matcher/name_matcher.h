@@ -57,6 +57,10 @@ struct NameIndexOptions {
   size_t max_list_length = 200000;
   // Former names kept per entry; more are ignored (counted in stats).
   size_t max_former_names = 16;
+  // Keep a lookup from NameEntry::id to entries (4 bytes per entry), which
+  // Match() with a CandidateSource needs. Off for the daemon, whose index
+  // takes candidates from its own postings only.
+  bool lookup_by_id = false;
 };
 
 struct NameIndexStats {
@@ -98,6 +102,19 @@ struct Candidate {
   Explanation explanation;
 };
 
+// Another way to find candidates than the index's own postings: the Xapian
+// store (matcher/xapian_candidates.h), so that one matcher test suite runs
+// over both backends. The index still normalises, scores and explains.
+class CandidateSource {
+ public:
+  virtual ~CandidateSource() = default;
+  // Caller ids (NameEntry::id) of subjects whose names resemble `query`,
+  // best first, at most `max`. Errors are the source's (e.g. Internal for a
+  // store that fails); Match() returns them unchanged.
+  virtual absl::StatusOr<std::vector<uint32_t>> Candidates(
+      const NameParts& query, size_t max) const = 0;
+};
+
 class NameIndex {
  public:
   // Builds the index. Names the normaliser refuses (invalid UTF-8, too long,
@@ -115,6 +132,15 @@ class NameIndex {
   // 1..100", "region_prefix: 'x' is not 1-6 digits").
   absl::StatusOr<std::vector<Candidate>> Match(
       std::string_view query, const MatchOptions& options = {}) const;
+
+  // The same, with candidates from `source` instead of the postings: the
+  // first max_candidates ids it returns that pass the filters are scored
+  // (all of each subject's names). FailedPrecondition when the index was
+  // built without NameIndexOptions::lookup_by_id; the source's own errors
+  // are passed on. Thread-safe if `source` is.
+  absl::StatusOr<std::vector<Candidate>> Match(
+      std::string_view query, const MatchOptions& options,
+      const CandidateSource& source) const;
 
   NameIndex(const NameIndex&) = delete;
   NameIndex& operator=(const NameIndex&) = delete;
@@ -142,6 +168,19 @@ class NameIndex {
   };
 
   NameIndex() = default;
+  absl::StatusOr<std::vector<Candidate>> MatchImpl(
+      std::string_view query, const MatchOptions& options,
+      const CandidateSource* source) const;
+  // The slots to score, from the postings (bounded as described at the top)
+  // or from a CandidateSource.
+  std::vector<uint32_t> PostingsCandidates(const NameParts& qparts,
+                                           const MatchOptions& options,
+                                           bool filtered, uint32_t prefix_value,
+                                           uint32_t prefix_divisor) const;
+  absl::StatusOr<std::vector<uint32_t>> SourceCandidates(
+      const NameParts& qparts, const MatchOptions& options,
+      const CandidateSource& source, bool filtered, uint32_t prefix_value,
+      uint32_t prefix_divisor) const;
   bool Passes(const Entry& e, const MatchOptions& options,
               uint32_t prefix_value, uint32_t prefix_divisor) const;
 
@@ -151,6 +190,8 @@ class NameIndex {
   std::vector<char32_t> parts_;  // encoded NameParts of every slot
   std::string text_;             // original UTF-8 names of every slot
   Postings postings_;
+  // Entry indices sorted by Entry::id; empty unless lookup_by_id.
+  std::vector<uint32_t> id_order_;
   NameIndexStats stats_;
 };
 

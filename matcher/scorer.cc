@@ -389,16 +389,37 @@ ScoreResult ScoreImpl(const NameParts& a, const NameParts& b,
   return result;
 }
 
+// ScoreImpl over both readings of a name that starts with a county short
+// form (NameParts::lead_region): with it in the trade name, and cut off as a
+// region. The best reading wins, so 杰星水产 vs 万年杰星水产 is "地区 万年
+// dropped", not two dropped trade-name characters.
+ScoreResult ScoreReadings(const NameParts& a, const NameParts& b,
+                          uint32_t b_region_code, bool explain) {
+  ScoreResult best = ScoreImpl(a, b, b_region_code, explain);
+  if (a.lead_region == 0 && b.lead_region == 0) return best;
+  const auto consider = [&](const NameParts& x, const NameParts& y) {
+    ScoreResult r = ScoreImpl(x, y, b_region_code, explain);
+    if (r.score > best.score) best = std::move(r);
+  };
+  if (b.lead_region > 0) {
+    const NameParts b_cut = b.CutLeadRegion();
+    consider(a, b_cut);
+    if (a.lead_region > 0) consider(a.CutLeadRegion(), b_cut);
+  }
+  if (a.lead_region > 0) consider(a.CutLeadRegion(), b);
+  return best;
+}
+
 }  // namespace
 
 ScoreResult ScoreNames(const NameParts& a, const NameParts& b,
                        uint32_t b_region_code) {
-  return ScoreImpl(a, b, b_region_code, true);
+  return ScoreReadings(a, b, b_region_code, true);
 }
 
 double ScoreValue(const NameParts& a, const NameParts& b,
                   uint32_t b_region_code) {
-  return ScoreImpl(a, b, b_region_code, false).score;
+  return ScoreReadings(a, b, b_region_code, false).score;
 }
 
 }  // namespace creditd

@@ -83,6 +83,24 @@ TEST(ScorerTest, RegisteredRegionCountsForANameWithoutOne) {
             kSameSubjectThreshold);
 }
 
+TEST(ScorerTest, LeadingCountyShortFormReadAsARegion) {
+  // Either side may carry the county short form; the better reading wins.
+  ScoreResult r = S("杰星水产有限责任公司", "万年杰星水产有限责任公司");
+  EXPECT_DOUBLE_EQ(r.score, 0.97);
+  EXPECT_EQ(r.explanation.ToString(),
+            "字号 杰星 = 杰星; 行业 水产 = 水产; 组织形式 有限责任公司 = "
+            "有限责任公司; 地区 万年 dropped");
+  r = S("万年杰星水产有限责任公司", "杰星水产有限责任公司", 361129);
+  EXPECT_DOUBLE_EQ(r.score, 1.0);
+  // Both readings are tried, never a worse one: the plain reading of two
+  // equal names stays 1.
+  r = S("万年杰星水产有限责任公司", "万年杰星水产有限责任公司");
+  EXPECT_DOUBLE_EQ(r.score, 1.0);
+  EXPECT_DOUBLE_EQ(
+      ScoreValue(P("杰星水产有限责任公司"), P("万年杰星水产有限责任公司")),
+      0.97);
+}
+
 TEST(ScorerTest, GenericWordsNeverConfident) {
   EXPECT_LE(S("科技有限公司", "科技有限公司").score, kGenericOnlyCap);
   EXPECT_LE(S("科技有限公司", "鑫盛达科技有限公司").score, kGenericOnlyCap);
