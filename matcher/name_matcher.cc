@@ -37,19 +37,9 @@ double FamilyWeight(uint64_t key) {
   return 1.0;
 }
 
-// Pre-ranking (see Match): how many best-supported slots per scored
-// candidate get their region looked up.
-constexpr size_t kPrerankFactor = 8;
-
-// The weight of a region agreement in the pre-ranking: the IDF a key would
-// have if names were spread evenly over the divisions of the query region's
-// most specific level, log(1 + divisions at that level) with about 34
-// provinces, 333 cities and 2,850 counties in GB/T 2260. So a county says
-// more than a province, and any region says less than a rare shared key
-// (a deletion key at 1M weighs about 3 * log(1 + 10^4)); 0 without a region.
-// The scorer multiplies a different region by 0.6, as much as a typo in a
-// two-character trade name, so agreement weighs like a key family of its
-// own (FamilyWeight).
+// The scorer multiplies a different region by 0.55, more than a typo in a
+// two-character trade name costs, so agreement weighs like a key family of
+// its own (FamilyWeight).
 constexpr double kRegionFactor = 2.0;
 double RegionWeight(const std::vector<matcher_internal::RegionRef>& refs) {
   using matcher_internal::RegionLevel;
@@ -68,35 +58,6 @@ double RegionWeight(const std::vector<matcher_internal::RegionRef>& refs) {
       return kRegionFactor * std::log(1.0 + 2850);
   }
   return 0.0;
-}
-
-// True when one of `refs` contains the registered six-digit region `code6`
-// or lies inside it (RegionNames::RelateToCode is not kDifferent), without
-// RelateToCode's temporary vector: this runs for hundreds of slots a query.
-bool RegionAgrees(const std::vector<matcher_internal::RegionRef>& refs,
-                  uint32_t code6) {
-  using matcher_internal::RegionLevel;
-  if (code6 == 0) return false;
-  const auto divisor = [](RegionLevel level) -> uint32_t {
-    switch (level) {
-      case RegionLevel::kProvince:
-        return 10000;
-      case RegionLevel::kCity:
-        return 100;
-      default:
-        return 1;
-    }
-  };
-  const RegionLevel code_level =
-      matcher_internal::RegionNames::LevelOfCode(code6);
-  if (code_level == RegionLevel::kNational) return false;
-  for (const matcher_internal::RegionRef& r : refs) {
-    if (r.level == RegionLevel::kNational) continue;
-    // Compare at the coarser of the two levels.
-    const uint32_t d = divisor(std::min(r.level, code_level));
-    if (r.code / d == code6 / d) return true;
-  }
-  return false;
 }
 
 // Parses "350102" into 350102; 0 for empty or malformed (no region).
@@ -312,10 +273,24 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndex::Build(
   NameIndexStats& stats = index->stats_;
   stats.entries = entries.size();
 
+  // Entries in order of registered region, so that the slots of one
+  // division form one contiguous range (region_dir_): Match then tells
+  // whether a candidate's region agrees with the query's by comparing its
+  // slot number with a few bounds, without touching memory. The order is
+  // otherwise internal (results are ranked by score, then caller id).
+  std::vector<std::pair<uint32_t, uint32_t>> order;  // (region, input index)
+  order.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    order.emplace_back(ParseRegion(entries[i].region),
+                       static_cast<uint32_t>(i));
+  }
+  std::sort(order.begin(), order.end());
+
   // Pass 1: normalise and split every name, keep the encoded parts; collect
   // the characters so that pinyin is transliterated in one batch.
   absl::flat_hash_set<char32_t> chars;
-  for (NameEntry& e : entries) {
+  for (const auto& ordered : order) {
+    NameEntry& e = entries[ordered.second];
     const auto entry_index = static_cast<uint32_t>(index->entries_.size());
     index->entries_.push_back(
         Entry{e.id, ParseRegion(e.region), e.kind, e.status});
@@ -357,6 +332,15 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndex::Build(
   index->text_.shrink_to_fit();
   std::u32string all_chars(chars.begin(), chars.end());
   PrefetchPinyin(all_chars);
+  for (uint32_t i = 0; i < index->slots_.size(); ++i) {
+    const uint32_t code = index->entries_[index->slots_[i].entry].region_code;
+    if (index->region_dir_.empty() || index->region_dir_.back().first != code) {
+      index->region_dir_.emplace_back(code, i);
+    }
+  }
+  index->region_dir_.emplace_back(std::numeric_limits<uint32_t>::max(),
+                                  static_cast<uint32_t>(index->slots_.size()));
+  index->region_dir_.shrink_to_fit();
 
   // Pass 2: postings, counted then filled (Postings::BuildTwoPass).
   NameParts scratch;
@@ -370,10 +354,10 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndex::Build(
       options.max_list_length);
 
   if (options.lookup_by_id) {
-    std::vector<uint32_t>& order = index->id_order_;
-    order.resize(index->entries_.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    std::vector<uint32_t>& by_id = index->id_order_;
+    by_id.resize(index->entries_.size());
+    for (uint32_t i = 0; i < by_id.size(); ++i) by_id[i] = i;
+    std::stable_sort(by_id.begin(), by_id.end(), [&](uint32_t a, uint32_t b) {
       return index->entries_[a].id < index->entries_[b].id;
     });
   }
@@ -382,12 +366,13 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndex::Build(
   stats.keys = index->postings_.key_count();
   stats.postings = index->postings_.posting_count();
   stats.dropped_keys = index->postings_.dropped_keys();
-  stats.memory_bytes = index->postings_.MemoryBytes() +
-                       index->entries_.capacity() * sizeof(Entry) +
-                       index->slots_.capacity() * sizeof(Slot) +
-                       index->parts_.capacity() * sizeof(char32_t) +
-                       index->text_.capacity() +
-                       index->id_order_.capacity() * sizeof(uint32_t);
+  stats.memory_bytes =
+      index->postings_.MemoryBytes() +
+      index->entries_.capacity() * sizeof(Entry) +
+      index->slots_.capacity() * sizeof(Slot) +
+      index->parts_.capacity() * sizeof(char32_t) + index->text_.capacity() +
+      index->id_order_.capacity() * sizeof(uint32_t) +
+      index->region_dir_.capacity() * sizeof(std::pair<uint32_t, uint32_t>);
   return std::unique_ptr<const NameIndex>(std::move(index));
 }
 
@@ -403,6 +388,49 @@ bool NameIndex::Passes(const Entry& e, const MatchOptions& options,
   return true;
 }
 
+std::vector<std::pair<uint32_t, uint32_t>> NameIndex::RegionSlots(
+    const std::vector<matcher_internal::RegionRef>& refs) const {
+  using matcher_internal::RegionLevel;
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;
+  // Slots of the registered codes in [lo, hi).
+  const auto add = [&](uint32_t lo, uint32_t hi) {
+    const auto first = [&](uint32_t code) {
+      auto it = std::lower_bound(
+          region_dir_.begin(), region_dir_.end(), code,
+          [](const auto& d, uint32_t c) { return d.first < c; });
+      return it == region_dir_.end() ? static_cast<uint32_t>(slots_.size())
+                                     : it->second;
+    };
+    const uint32_t begin = first(lo), end = first(hi);
+    if (begin < end) ranges.emplace_back(begin, end);
+  };
+  // As RegionNames::RelateToCode: a ref and a registered code agree when
+  // they are equal at the coarser of their two levels. So a ref covers
+  // every code inside it, and the codes of the divisions containing it
+  // (a subject registered only at city level, 441800, agrees with 清城区).
+  for (const matcher_internal::RegionRef& r : refs) {
+    const uint32_t province = r.code / 10000 * 10000;
+    const uint32_t city = r.code / 100 * 100;
+    switch (r.level) {
+      case RegionLevel::kNational:
+        break;
+      case RegionLevel::kProvince:
+        add(province, province + 10000);
+        break;
+      case RegionLevel::kCity:
+        add(city, city + 100);
+        add(province, province + 1);
+        break;
+      case RegionLevel::kCounty:
+        add(r.code, r.code + 1);
+        add(city, city + 1);
+        add(province, province + 1);
+        break;
+    }
+  }
+  return ranges;
+}
+
 std::vector<uint32_t> NameIndex::PostingsCandidates(
     const NameParts& qparts, const MatchOptions& options, bool filtered,
     uint32_t prefix_value, uint32_t prefix_divisor) const {
@@ -410,9 +438,22 @@ std::vector<uint32_t> NameIndex::PostingsCandidates(
   std::vector<uint64_t> raw_keys;
   std::vector<uint8_t> lengths;
   AppendNameKeys(qparts, raw_keys, &lengths);
+  // A two-character trade name's bigram and syllable bigram say nothing its
+  // whole-trade-name and syllable keys do not: counting them again let
+  // every name with that trade name and any industry (远优包装) outweigh the
+  // subject of a typo that shares the longer core (远益服装 for 远优服装).
+  // They stay posted: they find three-character trade names.
+  uint64_t redundant[2] = {0, 0};
+  if (qparts.trade.size() == 2) {
+    redundant[0] = NgramKey(qparts.trade);
+    const SyllableId a = PinyinOf(qparts.trade[0]);
+    const SyllableId b = PinyinOf(qparts.trade[1]);
+    if (a != 0 && b != 0) redundant[1] = PinyinBigramKey(a, b);
+  }
   std::vector<std::pair<uint64_t, uint8_t>> keys;
   keys.reserve(raw_keys.size());
   for (size_t i = 0; i < raw_keys.size(); ++i) {
+    if (raw_keys[i] == redundant[0] || raw_keys[i] == redundant[1]) continue;
     keys.emplace_back(raw_keys[i], lengths[i]);
   }
   std::sort(keys.begin(), keys.end());
@@ -476,13 +517,12 @@ std::vector<uint32_t> NameIndex::PostingsCandidates(
 
   // The best-supported slots, then full scoring. Support alone ties every
   // name that shares the same keys: at 1M subjects a typo in a two-character
-  // trade name leaves one deletion key shared by dozens of names, and the
+  // trade name leaves one deletion key shared by hundreds of names, and the
   // cut at max_candidates used to fall through them by slot order. The
   // query's region, when it names one, then tells them apart: slots whose
-  // registered region agrees get the region's weight (RegionWeight) added
-  // before the cut. Only slots within that weight of the cut can move into
-  // it, so only they are looked up (a random access or two each), at most
-  // kPrerankFactor * max_candidates of them.
+  // registered region agrees get the region's weight (RegionWeight) before
+  // the cut. Slots are ordered by region (Build), so agreement is a test of
+  // the slot number against a few ranges (RegionSlots).
   std::vector<std::pair<double, uint32_t>> pool;
   pool.reserve(acc.size());
   for (const auto& [slot, w] : acc) pool.emplace_back(w, slot);
@@ -492,25 +532,14 @@ std::vector<uint32_t> NameIndex::PostingsCandidates(
   const size_t keep = std::min(pool.size(), options.max_candidates);
   const double region_weight = RegionWeight(qparts.region_refs);
   if (region_weight > 0 && pool.size() > keep) {
-    const auto kth = pool.begin() + static_cast<ptrdiff_t>(keep - 1);
-    std::nth_element(pool.begin(), kth, pool.end(), by_support);
-    const double floor = kth->first - region_weight;
-    auto reach =
-        std::partition(pool.begin() + static_cast<ptrdiff_t>(keep), pool.end(),
-                       [floor](const auto& p) { return p.first >= floor; });
-    const auto cap = pool.begin() +
-                     static_cast<ptrdiff_t>(std::min(
-                         pool.size(), options.max_candidates * kPrerankFactor));
-    if (reach > cap) {
-      std::nth_element(pool.begin() + static_cast<ptrdiff_t>(keep), cap, reach,
-                       by_support);
-      reach = cap;
-    }
-    pool.erase(reach, pool.end());
+    const std::vector<std::pair<uint32_t, uint32_t>> ranges =
+        RegionSlots(qparts.region_refs);
     for (auto& [support, slot] : pool) {
-      if (RegionAgrees(qparts.region_refs,
-                       entries_[slots_[slot].entry].region_code)) {
-        support += region_weight;
+      for (const auto& [begin, end] : ranges) {
+        if (slot >= begin && slot < end) {
+          support += region_weight;
+          break;
+        }
       }
     }
   }

@@ -11,10 +11,12 @@
 // Bounded cost: query keys are visited rarest first, keys posted for more
 // than MatchOptions::max_key_fraction of all names are skipped, the total
 // number of postings read is capped (MatchOptions::max_postings_scanned) and
-// only the best MatchOptions::max_candidates are scored. Keys with more than
-// NameIndexOptions::max_list_length postings are not kept at all. So the
-// cost of a query does not grow with the registry for common words such as
-// 科技 or 有限公司.
+// only the best MatchOptions::max_candidates are scored, ranked by summed
+// key weight plus a region weight when the name's registered region agrees
+// with the query's (names are ordered by region, so that test is free). Keys
+// with more than NameIndexOptions::max_list_length postings are not kept at
+// all. So the cost of a query does not grow with the registry for common words
+// such as 科技 or 有限公司.
 //
 // Thread safety: a built NameIndex is immutable; Match() may be called from
 // any number of threads at once without locking.
@@ -34,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace creditd {
@@ -181,6 +184,10 @@ class NameIndex {
       const NameParts& qparts, const MatchOptions& options,
       const CandidateSource& source, bool filtered, uint32_t prefix_value,
       uint32_t prefix_divisor) const;
+  // Slot ranges [begin, end) whose registered region agrees with one of
+  // `refs` (see region_dir_).
+  std::vector<std::pair<uint32_t, uint32_t>> RegionSlots(
+      const std::vector<matcher_internal::RegionRef>& refs) const;
   bool Passes(const Entry& e, const MatchOptions& options,
               uint32_t prefix_value, uint32_t prefix_divisor) const;
 
@@ -190,6 +197,9 @@ class NameIndex {
   std::vector<char32_t> parts_;  // encoded NameParts of every slot
   std::string text_;             // original UTF-8 names of every slot
   Postings postings_;
+  // Entries (and so slots) are ordered by registered region code: one
+  // (code, first slot) per distinct code, then (UINT32_MAX, slot count).
+  std::vector<std::pair<uint32_t, uint32_t>> region_dir_;
   // Entry indices sorted by Entry::id; empty unless lookup_by_id.
   std::vector<uint32_t> id_order_;
   NameIndexStats stats_;

@@ -48,6 +48,12 @@ constexpr double kHomophoneCost = 0.3;
 constexpr double kTransposeCost = 0.4;
 constexpr double kIndelCost = 0.6;
 constexpr double kSubstituteCost = 0.8;
+// A different region is a real difference, and must cost more than one typo
+// in a two-character trade name (1 - kSubstituteCost / 2 = 0.6): at 0.6 the
+// two tied, and the exact trade name registered in another city (滨州东江
+// 软件) ranked with the typo's subject in the query's own city (云浮华江软件
+// for 云浮东江软件) by id alone.
+constexpr double kDifferentRegion = 0.55;
 // Longer trade names use the unit-cost bounded distance (no explanation of
 // each edit): the weighted DP with backtrace is quadratic.
 constexpr size_t kMaxDetailedLength = 64;
@@ -287,7 +293,7 @@ std::optional<PartComparison> CompareRegion(const NameParts& a,
         explain ? absl::StrFormat("registered %06d", b_code) : std::string();
     if (r == RegionRelation::kDifferent) {
       return Part(kName, PartVerdict::kDifferent, ta, code, "different region",
-                  0.6);
+                  kDifferentRegion);
     }
     return Part(kName, PartVerdict::kRegistered, ta, code,
                 "matches the registered region", 1.0);
@@ -313,7 +319,8 @@ std::optional<PartComparison> CompareRegion(const NameParts& a,
     case RegionRelation::kDifferent:
       break;
   }
-  return Part(kName, PartVerdict::kDifferent, ta, tb, "different region", 0.6);
+  return Part(kName, PartVerdict::kDifferent, ta, tb, "different region",
+              kDifferentRegion);
 }
 
 ScoreResult ScoreImpl(const NameParts& a, const NameParts& b,

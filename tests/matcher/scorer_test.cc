@@ -76,6 +76,18 @@ TEST(ScorerTest, DifferentRegionIsARealDifference) {
   EXPECT_GT(S("福建鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司").score, 0.95);
 }
 
+TEST(ScorerTest, DifferentRegionCostsMoreThanOneTypo) {
+  // The typo's subject in the query's own city against the exact trade name
+  // registered elsewhere: they used to tie at 0.6.
+  const double typo = S("云浮东江软件有限公司", "云浮华江软件有限公司").score;
+  const double elsewhere =
+      S("云浮东江软件有限公司", "滨州市东江软件有限公司").score;
+  EXPECT_DOUBLE_EQ(typo, 0.6);
+  EXPECT_GT(typo, elsewhere);
+  EXPECT_GT(elsewhere, 0.5);  // still far above a different word
+  EXPECT_LT(S("云浮东江软件有限公司", "云浮华明软件有限公司").score, 0.3);
+}
+
 TEST(ScorerTest, RegisteredRegionCountsForANameWithoutOne) {
   EXPECT_DOUBLE_EQ(
       S("福州鑫盛达贸易有限公司", "鑫盛达贸易有限公司", 350102).score, 1.0);
