@@ -37,6 +37,10 @@ double FamilyWeight(uint64_t key) {
   return 1.0;
 }
 
+// Lists beyond the budget whose in-region part is still read (see
+// PostingsCandidates).
+constexpr size_t kMaxRegionLists = 12;
+
 // The scorer multiplies a different region by 0.55, more than a typo in a
 // two-character trade name costs, so agreement weighs like a key family of
 // its own (FamilyWeight).
@@ -495,8 +499,19 @@ std::vector<uint32_t> NameIndex::PostingsCandidates(
 
   absl::flat_hash_map<uint32_t, double> acc;
   acc.reserve(std::min<size_t>(options.max_postings_scanned, 1 << 16));
+  const auto add = [&](std::span<const uint32_t> list, double weight) {
+    for (uint32_t slot : list) {
+      if (filtered && !Passes(entries_[slots_[slot].entry], options,
+                              prefix_value, prefix_divisor)) {
+        continue;
+      }
+      acc[slot] += weight;
+    }
+  };
   size_t scanned = 0;
-  for (const QueryKey& q : lists) {
+  size_t next = 0;  // the first list not read in full
+  for (; next < lists.size(); ++next) {
+    const QueryKey& q = lists[next];
     if (q.list.size() > max_df) break;
     std::span<const uint32_t> list = q.list;
     if (scanned + list.size() > options.max_postings_scanned) {
@@ -506,12 +521,28 @@ std::vector<uint32_t> NameIndex::PostingsCandidates(
       list = list.first(options.max_postings_scanned);
     }
     scanned += list.size();
-    for (uint32_t slot : list) {
-      if (filtered && !Passes(entries_[slots_[slot].entry], options,
-                              prefix_value, prefix_divisor)) {
-        continue;
-      }
-      acc[slot] += q.weight;
+    add(list, q.weight);
+  }
+  // The lists left unread (over the budget, or too common) still tell the
+  // names in the query's region apart: a typo's subject (娄底远益服装 for
+  // 娄底远优服装) shares 远, 服装 and 远_服装 with the query, but at 1M those
+  // lists are too long to read whole. Lists are sorted by slot and slots by
+  // region, so the part of a list inside the region is one binary search
+  // away: read just that, for the next kMaxRegionLists lists, within a
+  // second max_postings_scanned budget.
+  const std::vector<std::pair<uint32_t, uint32_t>> ranges =
+      RegionSlots(qparts.region_refs);
+  size_t in_region = 0;
+  for (size_t i = next; i < lists.size() && i < next + kMaxRegionLists; ++i) {
+    const std::span<const uint32_t> list = lists[i].list;
+    for (const auto& [begin, end] : ranges) {
+      const auto lo = std::lower_bound(list.begin(), list.end(), begin);
+      const auto hi = std::lower_bound(lo, list.end(), end);
+      const auto count = static_cast<size_t>(hi - lo);
+      if (in_region + count > options.max_postings_scanned) break;
+      in_region += count;
+      add(list.subspan(static_cast<size_t>(lo - list.begin()), count),
+          lists[i].weight);
     }
   }
 
@@ -532,8 +563,6 @@ std::vector<uint32_t> NameIndex::PostingsCandidates(
   const size_t keep = std::min(pool.size(), options.max_candidates);
   const double region_weight = RegionWeight(qparts.region_refs);
   if (region_weight > 0 && pool.size() > keep) {
-    const std::vector<std::pair<uint32_t, uint32_t>> ranges =
-        RegionSlots(qparts.region_refs);
     for (auto& [support, slot] : pool) {
       for (const auto& [begin, end] : ranges) {
         if (slot >= begin && slot < end) {
