@@ -619,6 +619,41 @@ TEST(NameMatcherPrerankTest, RegionSeparatesNamesSharingADeletionKey) {
   EXPECT_FALSE(got->empty());
 }
 
+// When the budget stops before the lists that hold the subject, their part
+// inside the query's region is still read (names are ordered by region, so
+// that part is one binary search away).
+TEST(NameMatcherPrerankTest, InRegionPartOfUnreadListsIsRead) {
+  std::vector<NameEntry> entries;
+  uint32_t id = 100;
+  for (char32_t c : kTradeChars) {
+    if (c == U'优' || c == U'益' || c == U'远') continue;
+    for (const std::u32string& trade :
+         {U"远" + std::u32string(1, c), std::u32string(1, c) + U"优"}) {
+      NameEntry e;
+      e.id = id++;
+      e.name = U8(U"福州" + trade + U"服装有限公司");
+      e.region = "350102";
+      entries.push_back(std::move(e));
+    }
+  }
+  NameEntry truth;
+  truth.id = 7;
+  truth.name = "娄底市远益服装有限公司";
+  truth.region = "431302";
+  entries.push_back(truth);
+  absl::StatusOr<std::unique_ptr<const NameIndex>> index =
+      NameIndex::Build(std::move(entries));
+  ASSERT_TRUE(index.ok()) << index.status();
+  MatchOptions o;
+  o.max_postings_scanned = 40;  // less than either deletion key's list
+  o.max_candidates = 8;
+  absl::StatusOr<std::vector<Candidate>> got =
+      (*index)->Match("娄底市远优服装有限公司", o);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_FALSE(got->empty());
+  EXPECT_EQ((*got)[0].id, 7u) << (*got)[0].matched_name;
+}
+
 TEST(NameMatcherSourceTest, NeedsLookupById) {
   std::vector<NameEntry> entries(1);
   entries[0].id = 1;
