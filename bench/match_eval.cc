@@ -16,7 +16,9 @@
 //   --max-candidates N, --max-postings N
 //                  MatchOptions::max_candidates / max_postings_scanned
 //   --misses N     print up to N queries per kind whose subject was not
-//                  ranked first (with its rank and the best candidate)
+//                  ranked first (with its rank and score, and the best
+//                  candidate); the tied@1 column counts those ranked below
+//                  first with the first's score (an id tie-break)
 //   --dump DIR     also write DIR/names.tsv (subject id, name; one row per
 //                  current or former name) and DIR/queries.tsv (kind,
 //                  expected id, query) for the pg_trgm baseline
@@ -31,6 +33,7 @@
 #include "matcher/name_matcher.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,7 +287,7 @@ int Main(int argc, char** argv) {
     (void)index.Match(variants[i].query, mo);
   }
   size_t n[kKinds] = {}, hit1[kKinds] = {}, hitk[kKinds] = {};
-  size_t errors[kKinds] = {}, printed[kKinds] = {};
+  size_t errors[kKinds] = {}, printed[kKinds] = {}, tied[kKinds] = {};
   // Wall time, and the thread's CPU time: on a shared VM the wall-time tail
   // is mostly preemption by other processes, which CPU time excludes.
   std::vector<double> latency_us, cpu_us;
@@ -311,12 +314,21 @@ int Main(int argc, char** argv) {
     }
     if (rank == 0 && !r->empty()) ++hit1[k];
     if (rank < r->size()) ++hitk[k];
+    // Ranked below first with the same score as the first: lost on the id
+    // tie-break (e.g. the same name registered in two regions, and a query
+    // without a region), which no ranking can resolve.
+    if (rank > 0 && rank < r->size() && (*r)[rank].score == (*r)[0].score) {
+      ++tied[k];
+    }
     if (rank != 0 && printed[k] < flags.misses) {
       ++printed[k];
-      std::printf("  miss %-16s rank %s: %s (was %s) -> %s %.3f\n",
+      std::printf("  miss %-16s rank %s: %s (was %s, scored %s) -> %s %.3f\n",
                   std::string(VariantKindName(v.kind)).c_str(),
                   rank < r->size() ? std::to_string(rank + 1).c_str() : "-",
                   v.query.c_str(), v.original.c_str(),
+                  rank < r->size()
+                      ? absl::StrFormat("%.3f", (*r)[rank].score).c_str()
+                      : "-",
                   r->empty() ? "(none)" : (*r)[0].matched_name.c_str(),
                   r->empty() ? 0.0 : (*r)[0].score);
     }
@@ -325,21 +337,26 @@ int Main(int argc, char** argv) {
   const auto rate = [](size_t a, size_t b) {
     return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
   };
-  std::printf("\n%-18s %7s %9s %9s %7s\n", "kind", "queries", "recall@1",
-              "recall@10", "errors");
+  std::printf("\n%-18s %7s %9s %9s %7s %7s\n", "kind", "queries", "recall@1",
+              "recall@10", "errors", "tied@1");
   size_t tn = 0, t1 = 0, tk = 0, te = 0;
   for (int k = 0; k < kKinds; ++k) {
     std::printf(
-        "%-18s %7zu %9.4f %9.4f %7zu\n",
+        "%-18s %7zu %9.4f %9.4f %7zu %7zu\n",
         std::string(VariantKindName(static_cast<VariantKind>(k))).c_str(), n[k],
-        rate(hit1[k], n[k]), rate(hitk[k], n[k]), errors[k]);
+        rate(hit1[k], n[k]), rate(hitk[k], n[k]), errors[k], tied[k]);
     tn += n[k];
     t1 += hit1[k];
     tk += hitk[k];
     te += errors[k];
   }
-  std::printf("%-18s %7zu %9.4f %9.4f %7zu\n", "all", tn, rate(t1, tn),
-              rate(tk, tn), te);
+  size_t tt = 0;
+  for (int k = 0; k < kKinds; ++k) tt += tied[k];
+  std::printf("%-18s %7zu %9.4f %9.4f %7zu %7zu\n", "all", tn, rate(t1, tn),
+              rate(tk, tn), te, tt);
+  std::printf(
+      "(tied@1: ranked below first with the first's score, lost on the id "
+      "tie-break)\n");
   const double p50 = Percentile(latency_us, 0.50);
   const double p90 = Percentile(latency_us, 0.90);
   const double p99 = Percentile(latency_us, 0.99);

@@ -6,7 +6,9 @@
 #include <sys/statvfs.h>
 #include <xapian.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace creditd {
 namespace {
@@ -236,6 +238,65 @@ absl::StatusOr<std::optional<std::string>> XapianStore::GetSubjectData(
 absl::StatusOr<std::optional<std::string>> XapianStore::GetRecordData(
     std::string_view id) {
   return GetByKey(*impl_->db, RecordKey(id));
+}
+
+absl::StatusOr<std::vector<std::string>> XapianStore::FindSubjectsByNameTerms(
+    const std::vector<std::string>& terms, size_t max_results) const {
+  if (max_results == 0 || max_results > kMaxNameResults) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "max_results: %d not in 1..%d", max_results, kMaxNameResults));
+  }
+  if (terms.size() > kMaxNameTerms) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "terms: %d terms exceed the limit of %d", terms.size(), kMaxNameTerms));
+  }
+  for (const std::string& t : terms) {
+    if (t.empty()) return absl::InvalidArgumentError("terms: empty term");
+  }
+  try {
+    const Xapian::Database& db = *impl_->db;
+    const double n =
+        static_cast<double>(std::max<Xapian::doccount>(1, db.get_doccount()));
+    std::vector<std::string> unique(terms);
+    std::sort(unique.begin(), unique.end());
+    unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+    std::vector<Xapian::Query> parts;
+    parts.reserve(unique.size());
+    for (const std::string& t : unique) {
+      const std::string term = Term("N", t);
+      const Xapian::doccount df = db.get_termfreq(term);
+      if (df == 0) continue;
+      // The N terms are boolean (wdf 0), so BM25 would weigh them 0:
+      // CoordWeight gives each matching term weight 1, scaled here to its
+      // IDF.
+      parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(term),
+                         std::log(1.0 + n / static_cast<double>(df)));
+    }
+    std::vector<std::string> ids;
+    if (parts.empty()) return ids;
+    Xapian::Enquire enquire(db);
+    enquire.set_weighting_scheme(Xapian::CoordWeight());
+    enquire.set_query(
+        Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()));
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    const Xapian::MSet mset =
+        enquire.get_mset(0, static_cast<Xapian::doccount>(max_results));
+    ids.reserve(mset.size());
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+      // The subject id is the unique term's suffix (Qs:<id>); records carry
+      // no N terms, so every match is a subject.
+      const Xapian::Document doc = it.get_document();
+      Xapian::TermIterator t = doc.termlist_begin();
+      t.skip_to("Qs:");
+      if (t == doc.termlist_end()) continue;
+      const std::string key = *t;
+      if (key.rfind("Qs:", 0) != 0) continue;
+      ids.push_back(key.substr(3));
+    }
+    return ids;
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "name search");
+  }
 }
 
 absl::Status XapianStore::ForEachDocument(

@@ -89,6 +89,21 @@ class XapianStore {
   absl::Status ForEachDocument(
       const std::function<absl::Status(std::string_view data)>& fn);
 
+  // Name search, for the matcher's Xapian-backed candidate source
+  // (matcher/xapian_candidates.h): the ids of the subjects whose name terms
+  // (the TermFn's terms, stored under prefix N) include any of `terms`, best
+  // first, at most `max_results`. A hand-built OR query, not the
+  // QueryParser (which ANDs every n-gram, so one typo finds nothing): each
+  // term weighs its IDF, log(1 + documents / documents with the term), and
+  // a subject scores the sum over the terms it carries (ties by docid).
+  // Terms no subject carries are ignored; duplicates count once. Errors:
+  // InvalidArgument (max_results 0 or over kMaxNameResults, more than
+  // kMaxNameTerms terms, an empty term), Internal (a Xapian error).
+  static constexpr size_t kMaxNameTerms = 1024;
+  static constexpr size_t kMaxNameResults = 10000;
+  absl::StatusOr<std::vector<std::string>> FindSubjectsByNameTerms(
+      const std::vector<std::string>& terms, size_t max_results) const;
+
   uint64_t version() const { return version_; }
   uint64_t document_count() const;
   // Re-reads the latest committed revision (read-only mode). No-op for the

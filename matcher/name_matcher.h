@@ -11,10 +11,12 @@
 // Bounded cost: query keys are visited rarest first, keys posted for more
 // than MatchOptions::max_key_fraction of all names are skipped, the total
 // number of postings read is capped (MatchOptions::max_postings_scanned) and
-// only the best MatchOptions::max_candidates are scored. Keys with more than
-// NameIndexOptions::max_list_length postings are not kept at all. So the
-// cost of a query does not grow with the registry for common words such as
-// 科技 or 有限公司.
+// only the best MatchOptions::max_candidates are scored, ranked by summed
+// key weight plus a region weight when the name's registered region agrees
+// with the query's (names are ordered by region, so that test is free). Keys
+// with more than NameIndexOptions::max_list_length postings are not kept at
+// all. So the cost of a query does not grow with the registry for common words
+// such as 科技 or 有限公司.
 //
 // Thread safety: a built NameIndex is immutable; Match() may be called from
 // any number of threads at once without locking.
@@ -34,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace creditd {
@@ -57,6 +60,10 @@ struct NameIndexOptions {
   size_t max_list_length = 200000;
   // Former names kept per entry; more are ignored (counted in stats).
   size_t max_former_names = 16;
+  // Keep a lookup from NameEntry::id to entries (4 bytes per entry), which
+  // Match() with a CandidateSource needs. Off for the daemon, whose index
+  // takes candidates from its own postings only.
+  bool lookup_by_id = false;
 };
 
 struct NameIndexStats {
@@ -98,6 +105,19 @@ struct Candidate {
   Explanation explanation;
 };
 
+// Another way to find candidates than the index's own postings: the Xapian
+// store (matcher/xapian_candidates.h), so that one matcher test suite runs
+// over both backends. The index still normalises, scores and explains.
+class CandidateSource {
+ public:
+  virtual ~CandidateSource() = default;
+  // Caller ids (NameEntry::id) of subjects whose names resemble `query`,
+  // best first, at most `max`. Errors are the source's (e.g. Internal for a
+  // store that fails); Match() returns them unchanged.
+  virtual absl::StatusOr<std::vector<uint32_t>> Candidates(
+      const NameParts& query, size_t max) const = 0;
+};
+
 class NameIndex {
  public:
   // Builds the index. Names the normaliser refuses (invalid UTF-8, too long,
@@ -115,6 +135,15 @@ class NameIndex {
   // 1..100", "region_prefix: 'x' is not 1-6 digits").
   absl::StatusOr<std::vector<Candidate>> Match(
       std::string_view query, const MatchOptions& options = {}) const;
+
+  // The same, with candidates from `source` instead of the postings: the
+  // first max_candidates ids it returns that pass the filters are scored
+  // (all of each subject's names). FailedPrecondition when the index was
+  // built without NameIndexOptions::lookup_by_id; the source's own errors
+  // are passed on. Thread-safe if `source` is.
+  absl::StatusOr<std::vector<Candidate>> Match(
+      std::string_view query, const MatchOptions& options,
+      const CandidateSource& source) const;
 
   NameIndex(const NameIndex&) = delete;
   NameIndex& operator=(const NameIndex&) = delete;
@@ -142,6 +171,23 @@ class NameIndex {
   };
 
   NameIndex() = default;
+  absl::StatusOr<std::vector<Candidate>> MatchImpl(
+      std::string_view query, const MatchOptions& options,
+      const CandidateSource* source) const;
+  // The slots to score, from the postings (bounded as described at the top)
+  // or from a CandidateSource.
+  std::vector<uint32_t> PostingsCandidates(const NameParts& qparts,
+                                           const MatchOptions& options,
+                                           bool filtered, uint32_t prefix_value,
+                                           uint32_t prefix_divisor) const;
+  absl::StatusOr<std::vector<uint32_t>> SourceCandidates(
+      const NameParts& qparts, const MatchOptions& options,
+      const CandidateSource& source, bool filtered, uint32_t prefix_value,
+      uint32_t prefix_divisor) const;
+  // Slot ranges [begin, end) whose registered region agrees with one of
+  // `refs` (see region_dir_).
+  std::vector<std::pair<uint32_t, uint32_t>> RegionSlots(
+      const std::vector<matcher_internal::RegionRef>& refs) const;
   bool Passes(const Entry& e, const MatchOptions& options,
               uint32_t prefix_value, uint32_t prefix_divisor) const;
 
@@ -151,6 +197,11 @@ class NameIndex {
   std::vector<char32_t> parts_;  // encoded NameParts of every slot
   std::string text_;             // original UTF-8 names of every slot
   Postings postings_;
+  // Entries (and so slots) are ordered by registered region code: one
+  // (code, first slot) per distinct code, then (UINT32_MAX, slot count).
+  std::vector<std::pair<uint32_t, uint32_t>> region_dir_;
+  // Entry indices sorted by Entry::id; empty unless lookup_by_id.
+  std::vector<uint32_t> id_order_;
   NameIndexStats stats_;
 };
 

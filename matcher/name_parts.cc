@@ -13,6 +13,10 @@ using matcher_internal::RegionLevel;
 using matcher_internal::RegionNames;
 using matcher_internal::RegionRef;
 
+// NameParts::lead_region is encoded in 4 bits (name_matcher.cc); county short
+// forms are far shorter.
+constexpr size_t kMaxLeadRegion = 15;
+
 struct FormSpelling {
   std::u32string_view text;
   OrgForm form;
@@ -370,7 +374,45 @@ NameParts SplitName(std::u32string_view normalized) {
     }
   }
   parts.trade = std::u32string(rest);
+
+  // 5. A leading county short form that step 4 did not accept on its own.
+  if (parts.region.empty()) {
+    const size_t max_len = std::min<size_t>(
+        {regions.max_name_length(), rest.size(), kMaxLeadRegion});
+    for (size_t len = max_len; len >= 2; --len) {
+      if (rest.size() - len < 2) continue;
+      const std::vector<RegionRef>* refs = regions.Find(rest.substr(0, len));
+      if (refs == nullptr) continue;
+      const bool county_short =
+          std::any_of(refs->begin(), refs->end(), [](const RegionRef& r) {
+            return r.level == RegionLevel::kCounty && r.short_form;
+          });
+      if (county_short) {
+        parts.lead_region = static_cast<uint8_t>(len);
+        break;
+      }
+    }
+  }
   return parts;
+}
+
+NameParts NameParts::CutLeadRegion() const {
+  NameParts p = *this;
+  const size_t len = std::min<size_t>(lead_region, trade.size());
+  p.region = trade.substr(0, len);
+  p.region_position = RegionPosition::kFront;
+  p.region_refs.clear();
+  if (const std::vector<RegionRef>* refs =
+          RegionNames::Default().Find(p.region)) {
+    for (const RegionRef& r : *refs) {
+      if (r.level == RegionLevel::kCounty && r.short_form) {
+        p.region_refs.push_back(r);
+      }
+    }
+  }
+  p.trade.erase(0, len);
+  p.lead_region = 0;
+  return p;
 }
 
 }  // namespace creditd

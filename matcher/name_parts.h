@@ -79,10 +79,21 @@ struct NameParts {
   std::u32string org_form;  // as written, e.g. 有限责任公司, 中心(有限合伙)
   OrgForm org_class = OrgForm::kNone;
   std::u32string branch;  // a branch's own place name (福州 in ...福州分公司)
+  // When no region was cut and the trade name starts with a county short form
+  // (万年 in 万年杰星水产有限公司, 万年县 dropped its 县): that form's length
+  // in code points, else 0. SplitName keeps it in the trade name, because alone
+  // such a form is too often an ordinary word (鼓楼, 新华), but the keys
+  // (NameKeys) and the scorer (ScoreNames) also try the reading without it,
+  // which CutLeadRegion() gives.
+  uint8_t lead_region = 0;
 
   // trade + industry: what the postings index.
   std::u32string Core() const { return trade + industry; }
   bool generic_only() const { return trade.empty(); }
+  // The other reading when lead_region > 0: the leading county short form
+  // moved from the trade name into the region (front). REQUIRES:
+  // lead_region > 0.
+  NameParts CutLeadRegion() const;
 };
 
 // REQUIRES: `normalized` is the output of Normalizer::Normalize (no spaces or

@@ -48,6 +48,12 @@ constexpr double kHomophoneCost = 0.3;
 constexpr double kTransposeCost = 0.4;
 constexpr double kIndelCost = 0.6;
 constexpr double kSubstituteCost = 0.8;
+// A different region is a real difference, and must cost more than one typo
+// in a two-character trade name (1 - kSubstituteCost / 2 = 0.6): at 0.6 the
+// two tied, and the exact trade name registered in another city (滨州东江
+// 软件) ranked with the typo's subject in the query's own city (云浮华江软件
+// for 云浮东江软件) by id alone.
+constexpr double kDifferentRegion = 0.55;
 // Longer trade names use the unit-cost bounded distance (no explanation of
 // each edit): the weighted DP with backtrace is quadratic.
 constexpr size_t kMaxDetailedLength = 64;
@@ -287,7 +293,7 @@ std::optional<PartComparison> CompareRegion(const NameParts& a,
         explain ? absl::StrFormat("registered %06d", b_code) : std::string();
     if (r == RegionRelation::kDifferent) {
       return Part(kName, PartVerdict::kDifferent, ta, code, "different region",
-                  0.6);
+                  kDifferentRegion);
     }
     return Part(kName, PartVerdict::kRegistered, ta, code,
                 "matches the registered region", 1.0);
@@ -313,7 +319,8 @@ std::optional<PartComparison> CompareRegion(const NameParts& a,
     case RegionRelation::kDifferent:
       break;
   }
-  return Part(kName, PartVerdict::kDifferent, ta, tb, "different region", 0.6);
+  return Part(kName, PartVerdict::kDifferent, ta, tb, "different region",
+              kDifferentRegion);
 }
 
 ScoreResult ScoreImpl(const NameParts& a, const NameParts& b,
@@ -389,16 +396,37 @@ ScoreResult ScoreImpl(const NameParts& a, const NameParts& b,
   return result;
 }
 
+// ScoreImpl over both readings of a name that starts with a county short
+// form (NameParts::lead_region): with it in the trade name, and cut off as a
+// region. The best reading wins, so 杰星水产 vs 万年杰星水产 is "地区 万年
+// dropped", not two dropped trade-name characters.
+ScoreResult ScoreReadings(const NameParts& a, const NameParts& b,
+                          uint32_t b_region_code, bool explain) {
+  ScoreResult best = ScoreImpl(a, b, b_region_code, explain);
+  if (a.lead_region == 0 && b.lead_region == 0) return best;
+  const auto consider = [&](const NameParts& x, const NameParts& y) {
+    ScoreResult r = ScoreImpl(x, y, b_region_code, explain);
+    if (r.score > best.score) best = std::move(r);
+  };
+  if (b.lead_region > 0) {
+    const NameParts b_cut = b.CutLeadRegion();
+    consider(a, b_cut);
+    if (a.lead_region > 0) consider(a.CutLeadRegion(), b_cut);
+  }
+  if (a.lead_region > 0) consider(a.CutLeadRegion(), b);
+  return best;
+}
+
 }  // namespace
 
 ScoreResult ScoreNames(const NameParts& a, const NameParts& b,
                        uint32_t b_region_code) {
-  return ScoreImpl(a, b, b_region_code, true);
+  return ScoreReadings(a, b, b_region_code, true);
 }
 
 double ScoreValue(const NameParts& a, const NameParts& b,
                   uint32_t b_region_code) {
-  return ScoreImpl(a, b, b_region_code, false).score;
+  return ScoreReadings(a, b, b_region_code, false).score;
 }
 
 }  // namespace creditd

@@ -13,7 +13,8 @@
 //                otherwise 0.8
 //   region       same 1, moved (front <-> brackets) 0.99, nested 0.97,
 //                dropped/added 0.97, matching the registered region 1,
-//                different (from the name's or the registered region) 0.6
+//                different (from the name's or the registered region) 0.55,
+//                more than one typo in a two-character trade name
 // A name that is only generic words (no trade name) scores at most 0.3, so
 // 科技有限公司 never matches confidently.
 //

@@ -87,5 +87,63 @@ TEST(XapianStoreTest, MissingDatabaseReadOnly) {
   EXPECT_FALSE(store.ok());
 }
 
+// The narrow name-search API: a hand-built OR over the N terms, each term
+// weighing its IDF. Terms here are the words of the name, split on spaces
+// (the matcher passes its n-grams; the store does not care what they are).
+TEST(XapianStoreTest, FindSubjectsByNameTermsRanksByIdf) {
+  testing::TempDir dir;
+  auto store =
+      XapianStore::Open(dir.path() + "/db", XapianStore::Mode::kCreateOrOpen);
+  ASSERT_TRUE(store.ok()) << store.status();
+  (*store)->set_term_fn(
+      [](std::string_view name, std::vector<std::string>* terms) {
+        size_t start = 0;
+        while (start < name.size()) {
+          size_t end = name.find(' ', start);
+          if (end == std::string_view::npos) end = name.size();
+          if (end > start) terms->emplace_back(name.substr(start, end - start));
+          start = end + 1;
+        }
+      });
+  WriteBatch batch;
+  // "common" is on every subject, "rare" on two, "unique" on one.
+  batch.insert_subjects.push_back(MakeSubject("a", "C1", "common rare"));
+  batch.insert_subjects.push_back(MakeSubject("b", "C2", "common"));
+  batch.insert_subjects.push_back(MakeSubject("c", "C3", "common rare unique"));
+  Subject d = MakeSubject("d", "C4", "common");
+  d.former_names = {"unique"};  // former names are searched too
+  batch.insert_subjects.push_back(d);
+  Record r;
+  r.id = "r1";
+  r.code = "C1";
+  r.list = "serious_dishonesty";
+  batch.put_records.push_back(r);
+  ASSERT_TRUE((*store)->Apply(batch).ok());
+
+  auto ids = (*store)->FindSubjectsByNameTerms({"rare", "unique"}, 10);
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  // c carries both terms; a and d one each, of equal IDF (two subjects
+  // each), so docid order breaks their tie.
+  EXPECT_EQ(*ids, (std::vector<std::string>{"c", "a", "d"}));
+  ids = (*store)->FindSubjectsByNameTerms({"common", "unique"}, 2);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"c", "d"}));
+  // Terms nobody carries are ignored; duplicates count once.
+  ids = (*store)->FindSubjectsByNameTerms({"nothing", "rare", "rare"}, 10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a", "c"}));
+  ids = (*store)->FindSubjectsByNameTerms({"nothing"}, 10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_TRUE(ids->empty());
+
+  EXPECT_EQ((*store)->FindSubjectsByNameTerms({"rare"}, 0).status().message(),
+            "max_results: 0 not in 1..10000");
+  EXPECT_EQ((*store)->FindSubjectsByNameTerms({""}, 5).status().message(),
+            "terms: empty term");
+  std::vector<std::string> many(XapianStore::kMaxNameTerms + 1, "x");
+  EXPECT_EQ((*store)->FindSubjectsByNameTerms(many, 5).status().message(),
+            "terms: 1025 terms exceed the limit of 1024");
+}
+
 }  // namespace
 }  // namespace creditd

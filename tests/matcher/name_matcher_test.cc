@@ -1,15 +1,21 @@
 #include "matcher/name_matcher.h"
 
+#include "index/xapian_store.h"
 #include "matcher/internal/utf8.h"
 #include "matcher/pinyin.h"
+#include "matcher/xapian_candidates.h"
+#include "tests/testutil.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "gtest/gtest.h"
 
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace creditd {
@@ -103,55 +109,149 @@ std::vector<FixtureName> MakeFixture(size_t count) {
   return out;
 }
 
+// The fixture's entries: 400 generated names, a renamed subject, Latin and
+// mixed-script names, and a row the normaliser refuses.
+std::vector<NameEntry> FixtureEntries(const std::vector<FixtureName>& names) {
+  std::vector<NameEntry> entries;
+  for (const FixtureName& f : names) {
+    NameEntry e;
+    e.id = f.id;
+    e.name = U8(f.Full());
+    e.region = kPlaces[f.place].code;
+    e.kind = f.id % 2;
+    e.status = f.id % 3 == 0 ? 1 : 0;
+    entries.push_back(std::move(e));
+  }
+  // Former names, Latin names and a branch.
+  NameEntry renamed;
+  renamed.id = 1;
+  renamed.name = "福州闽江智联科技有限公司";
+  renamed.former_names = {"福州旧城老字号商贸有限公司"};
+  renamed.region = "350102";
+  entries.push_back(renamed);
+  NameEntry latin;
+  latin.id = 2;
+  latin.name = "Apple Computer Trading (Shanghai) Co., Ltd.";
+  latin.region = "310115";
+  entries.push_back(latin);
+  NameEntry mixed;
+  mixed.id = 3;
+  mixed.name = "IBM（中国）有限公司";
+  mixed.region = "110105";
+  entries.push_back(mixed);
+  // A county short form in front, with no province or city before it
+  // (万年 for 万年县): SplitName leaves it in the trade name.
+  NameEntry county;
+  county.id = 5;
+  county.name = "万年杰星水产有限责任公司";
+  county.region = "361129";
+  entries.push_back(county);
+  NameEntry bad;
+  bad.id = 4;
+  bad.name = "bad\xff name";
+  bad.former_names = {std::string(5000, 'x')};
+  entries.push_back(bad);
+  return entries;
+}
+
+// ---- Backends (TYPED_TEST over both, after Xapian's DEFINE_TESTCASE) -------
+
+// Candidates from the index's own in-memory postings: the daemon's path.
+class InMemoryBackend {
+ public:
+  absl::Status Build(std::vector<NameEntry> entries) {
+    absl::StatusOr<std::unique_ptr<const NameIndex>> index =
+        NameIndex::Build(std::move(entries));
+    if (!index.ok()) return index.status();
+    index_ = *std::move(index);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<Candidate>> Match(
+      std::string_view query, const MatchOptions& options = {}) const {
+    return index_->Match(query, options);
+  }
+  const NameIndex& index() const { return *index_; }
+
+ private:
+  std::unique_ptr<const NameIndex> index_;
+};
+
+// Candidates from a real Xapian database on disk: every subject is written
+// through XapianStore::Apply with the matcher's n-gram terms, and queries
+// become hand-built OR queries (XapianCandidateSource). The same NameIndex
+// scores and explains.
+class XapianBackend {
+ public:
+  absl::Status Build(std::vector<NameEntry> entries) {
+    absl::StatusOr<std::unique_ptr<XapianStore>> store = XapianStore::Open(
+        dir_.path() + "/db", XapianStore::Mode::kCreateOrOpen);
+    if (!store.ok()) return store.status();
+    store_ = *std::move(store);
+    store_->set_term_fn(AppendXapianNameTerms);
+    WriteBatch batch;
+    absl::flat_hash_map<std::string, uint32_t> ids;
+    for (const NameEntry& e : entries) {
+      Subject s;
+      s.id = "s" + std::to_string(e.id);
+      s.name = e.name;
+      s.former_names = e.former_names;
+      s.region = e.region;
+      ids[s.id] = e.id;
+      batch.insert_subjects.push_back(std::move(s));
+    }
+    if (absl::StatusOr<uint64_t> v = store_->Apply(batch); !v.ok()) {
+      return v.status();
+    }
+    NameIndexOptions options;
+    options.lookup_by_id = true;
+    absl::StatusOr<std::unique_ptr<const NameIndex>> index =
+        NameIndex::Build(std::move(entries), options);
+    if (!index.ok()) return index.status();
+    index_ = *std::move(index);
+    source_ =
+        std::make_unique<XapianCandidateSource>(store_.get(), std::move(ids));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<Candidate>> Match(
+      std::string_view query, const MatchOptions& options = {}) const {
+    return index_->Match(query, options, *source_);
+  }
+  const NameIndex& index() const { return *index_; }
+
+ private:
+  testing::TempDir dir_;
+  std::unique_ptr<XapianStore> store_;
+  std::unique_ptr<const NameIndex> index_;
+  std::unique_ptr<XapianCandidateSource> source_;
+};
+
+std::vector<FixtureName>* g_fixture = nullptr;
+
+template <typename Backend>
 class NameMatcherTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    fixture_ = new std::vector<FixtureName>(MakeFixture(400));
-    std::vector<NameEntry> entries;
-    for (const FixtureName& f : *fixture_) {
-      NameEntry e;
-      e.id = f.id;
-      e.name = U8(f.Full());
-      e.region = kPlaces[f.place].code;
-      e.kind = f.id % 2;
-      e.status = f.id % 3 == 0 ? 1 : 0;
-      entries.push_back(std::move(e));
+    if (g_fixture == nullptr) {
+      g_fixture = new std::vector<FixtureName>(MakeFixture(400));
     }
-    // Former names, Latin names and a branch.
-    NameEntry renamed;
-    renamed.id = 1;
-    renamed.name = "福州闽江智联科技有限公司";
-    renamed.former_names = {"福州旧城老字号商贸有限公司"};
-    renamed.region = "350102";
-    entries.push_back(renamed);
-    NameEntry latin;
-    latin.id = 2;
-    latin.name = "Apple Computer Trading (Shanghai) Co., Ltd.";
-    latin.region = "310115";
-    entries.push_back(latin);
-    NameEntry mixed;
-    mixed.id = 3;
-    mixed.name = "IBM（中国）有限公司";
-    mixed.region = "110105";
-    entries.push_back(mixed);
-    NameEntry bad;
-    bad.id = 4;
-    bad.name = "bad\xff name";
-    bad.former_names = {std::string(5000, 'x')};
-    entries.push_back(bad);
-    absl::StatusOr<std::unique_ptr<const NameIndex>> index =
-        NameIndex::Build(std::move(entries));
-    ASSERT_TRUE(index.ok()) << index.status();
-    index_ = index->release();
+    backend_ = new Backend();
+    absl::Status built = backend_->Build(FixtureEntries(*g_fixture));
+    ASSERT_TRUE(built.ok()) << built;
   }
   static void TearDownTestSuite() {
-    delete index_;
-    delete fixture_;
+    delete backend_;
+    backend_ = nullptr;
+  }
+
+  static const std::vector<FixtureName>& fixture() { return *g_fixture; }
+  static absl::StatusOr<std::vector<Candidate>> Match(
+      std::string_view query, const MatchOptions& options = {}) {
+    return backend_->Match(query, options);
   }
 
   // Rank (1-based) of `id` in the top 10 for `query`, 0 if absent.
   static int RankOf(const std::string& query, uint32_t id) {
-    absl::StatusOr<std::vector<Candidate>> got = index_->Match(query);
+    absl::StatusOr<std::vector<Candidate>> got = Match(query);
     EXPECT_TRUE(got.ok()) << got.status() << " for " << query;
     if (!got.ok()) return 0;
     for (size_t i = 0; i < got->size(); ++i) {
@@ -167,7 +267,7 @@ class NameMatcherTest : public ::testing::Test {
   template <typename Fn>
   static Recall Measure(Fn variant) {
     Recall r;
-    for (const FixtureName& f : *fixture_) {
+    for (const FixtureName& f : fixture()) {
       const std::u32string q = variant(f);
       if (q.empty()) continue;
       const int rank = RankOf(U8(q), f.id);
@@ -178,12 +278,21 @@ class NameMatcherTest : public ::testing::Test {
     return r;
   }
 
-  static std::vector<FixtureName>* fixture_;
-  static const NameIndex* index_;
+  static Backend* backend_;
 };
 
-std::vector<FixtureName>* NameMatcherTest::fixture_ = nullptr;
-const NameIndex* NameMatcherTest::index_ = nullptr;
+template <typename Backend>
+Backend* NameMatcherTest<Backend>::backend_ = nullptr;
+
+class BackendNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, InMemoryBackend> ? "InMemory" : "Xapian";
+  }
+};
+using Backends = ::testing::Types<InMemoryBackend, XapianBackend>;
+TYPED_TEST_SUITE(NameMatcherTest, Backends, BackendNames);
 
 #define EXPECT_RECALL(r, min_at1)                                           \
   do {                                                                      \
@@ -193,123 +302,114 @@ const NameIndex* NameMatcherTest::index_ = nullptr;
         << "recall@1 " << (r).at1 << "/" << (r).n;                          \
   } while (0)
 
-TEST_F(NameMatcherTest, BuildStats) {
-  const NameIndexStats& s = index_->stats();
-  EXPECT_EQ(s.entries, 404u);
-  EXPECT_EQ(s.names, 404u);  // 400 + renamed(2) + latin + mixed; bad: 0
-  EXPECT_EQ(s.skipped_names, 2u);
-  EXPECT_GT(s.postings, 0u);
-  EXPECT_GT(s.memory_bytes, 0u);
-}
-
-TEST_F(NameMatcherTest, ExactNames) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) { return f.Full(); }), 1.0);
-}
-
-TEST_F(NameMatcherTest, FullWidthAndSpaces) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  std::u32string q;
-                  for (char32_t c : f.Full()) {
-                    q.push_back(c);
-                    q.push_back(U'　');
-                  }
-                  return q + U"．";
-                }),
+TYPED_TEST(NameMatcherTest, ExactNames) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) { return f.Full(); }),
                 1.0);
 }
 
-TEST_F(NameMatcherTest, Traditional) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  std::u32string q = f.Full();
-                  for (char32_t& c : q) {
-                    auto it = kTraditional.find(c);
-                    if (it != kTraditional.end()) c = it->second;
-                  }
-                  return q;
-                }),
+TYPED_TEST(NameMatcherTest, FullWidthAndSpaces) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    std::u32string q;
+    for (char32_t c : f.Full()) {
+      q.push_back(c);
+      q.push_back(U'　');
+    }
+    return q + U"．";
+  }),
                 1.0);
 }
 
-TEST_F(NameMatcherTest, SuffixVariant) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  const std::u32string other =
-                      f.form == U"有限公司" ? U"有限责任公司" : U"有限公司";
-                  return kPlaces[f.place].name + f.trade + f.industry + other;
-                }),
+TYPED_TEST(NameMatcherTest, Traditional) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    std::u32string q = f.Full();
+    for (char32_t& c : q) {
+      auto it = kTraditional.find(c);
+      if (it != kTraditional.end()) c = it->second;
+    }
+    return q;
+  }),
+                1.0);
+}
+
+TYPED_TEST(NameMatcherTest, SuffixVariant) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    const std::u32string other =
+        f.form == U"有限公司" ? U"有限责任公司" : U"有限公司";
+    return kPlaces[f.place].name + f.trade + f.industry + other;
+  }),
                 0.95);
 }
 
-TEST_F(NameMatcherTest, RegionDroppedAndMoved) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  if (kPlaces[f.place].name.empty()) return std::u32string();
-                  return f.trade + f.industry + f.form;
-                }),
+TYPED_TEST(NameMatcherTest, RegionDroppedAndMoved) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    if (kPlaces[f.place].name.empty()) return std::u32string();
+    return f.trade + f.industry + f.form;
+  }),
                 0.95);
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  if (kPlaces[f.place].name.empty()) return std::u32string();
-                  return f.trade + f.industry + U"（" + kPlaces[f.place].bare +
-                         U"）" + f.form;
-                }),
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    if (kPlaces[f.place].name.empty()) return std::u32string();
+    return f.trade + f.industry + U"（" + kPlaces[f.place].bare + U"）" +
+           f.form;
+  }),
                 0.95);
 }
 
-TEST_F(NameMatcherTest, Typo) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  if (f.trade.size() < 3) return std::u32string();
-                  std::u32string t = f.trade;
-                  t[1] =
-                      t[1] == U'码' ? U'码' : U'码';  // a character no name has
-                  return kPlaces[f.place].name + t + f.industry + f.form;
-                }),
+TYPED_TEST(NameMatcherTest, Typo) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    if (f.trade.size() < 3) return std::u32string();
+    std::u32string t = f.trade;
+    t[1] = t[1] == U'码' ? U'码' : U'码';  // a character no name has
+    return kPlaces[f.place].name + t + f.industry + f.form;
+  }),
                 0.9);
 }
 
-TEST_F(NameMatcherTest, Homophone) {
-  EXPECT_RECALL(
-      Measure([](const FixtureName& f) {
-        std::u32string t = f.trade;
-        for (char32_t& c : t) {
-          auto it = kHomophones.find(c);
-          if (it != kHomophones.end() && PinyinOf(c) == PinyinOf(it->second)) {
-            c = it->second;
-            return kPlaces[f.place].name + t + f.industry + f.form;
-          }
-        }
-        return std::u32string();
-      }),
-      0.9);
-}
-
-TEST_F(NameMatcherTest, Transposition) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  if (f.trade.size() < 3 || f.trade[1] == f.trade[2]) {
-                    return std::u32string();
-                  }
-                  std::u32string t = f.trade;
-                  std::swap(t[1], t[2]);
-                  return kPlaces[f.place].name + t + f.industry + f.form;
-                }),
+TYPED_TEST(NameMatcherTest, Homophone) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    std::u32string t = f.trade;
+    for (char32_t& c : t) {
+      auto it = kHomophones.find(c);
+      if (it != kHomophones.end() && PinyinOf(c) == PinyinOf(it->second)) {
+        c = it->second;
+        return kPlaces[f.place].name + t + f.industry + f.form;
+      }
+    }
+    return std::u32string();
+  }),
                 0.9);
 }
 
-TEST_F(NameMatcherTest, DroppedCharacter) {
-  EXPECT_RECALL(Measure([](const FixtureName& f) {
-                  if (f.trade.size() < 3) return std::u32string();
-                  std::u32string t = f.trade;
-                  t.erase(1, 1);
-                  return kPlaces[f.place].name + t + f.industry + f.form;
-                }),
+TYPED_TEST(NameMatcherTest, Transposition) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    if (f.trade.size() < 3 || f.trade[1] == f.trade[2]) {
+      return std::u32string();
+    }
+    std::u32string t = f.trade;
+    std::swap(t[1], t[2]);
+    return kPlaces[f.place].name + t + f.industry + f.form;
+  }),
                 0.9);
 }
 
-TEST_F(NameMatcherTest, ShortFormTradeAndIndustryOnly) {
-  Recall r = Measure([](const FixtureName& f) { return f.trade + f.industry; });
+TYPED_TEST(NameMatcherTest, DroppedCharacter) {
+  EXPECT_RECALL(this->Measure([](const FixtureName& f) {
+    if (f.trade.size() < 3) return std::u32string();
+    std::u32string t = f.trade;
+    t.erase(1, 1);
+    return kPlaces[f.place].name + t + f.industry + f.form;
+  }),
+                0.9);
+}
+
+TYPED_TEST(NameMatcherTest, ShortFormTradeAndIndustryOnly) {
+  auto r =
+      this->Measure([](const FixtureName& f) { return f.trade + f.industry; });
   EXPECT_GE(r.at10, 0.9 * r.n);
 }
 
-TEST_F(NameMatcherTest, ExplanationAndFormerNames) {
+TYPED_TEST(NameMatcherTest, ExplanationAndFormerNames) {
   absl::StatusOr<std::vector<Candidate>> got =
-      index_->Match("旧城老字号商贸有限责任公司");
+      this->Match("旧城老字号商贸有限责任公司");
   ASSERT_TRUE(got.ok());
   ASSERT_FALSE(got->empty());
   EXPECT_EQ((*got)[0].id, 1u);
@@ -321,41 +421,41 @@ TEST_F(NameMatcherTest, ExplanationAndFormerNames) {
   EXPECT_TRUE((*got)[0].same_subject_likely);
 }
 
-TEST_F(NameMatcherTest, Filters) {
-  const FixtureName& f = (*fixture_)[0];
+TYPED_TEST(NameMatcherTest, Filters) {
+  const FixtureName& f = this->fixture()[0];
   MatchOptions o;
   o.kind = static_cast<uint8_t>(1 - f.id % 2);
-  absl::StatusOr<std::vector<Candidate>> got = index_->Match(U8(f.Full()), o);
+  absl::StatusOr<std::vector<Candidate>> got = this->Match(U8(f.Full()), o);
   ASSERT_TRUE(got.ok());
   for (const Candidate& c : *got) EXPECT_NE(c.id, f.id);
   o = MatchOptions();
   o.region_prefix = kPlaces[f.place].code.substr(0, 4);
-  got = index_->Match(U8(f.Full()), o);
+  got = this->Match(U8(f.Full()), o);
   ASSERT_TRUE(got.ok());
   ASSERT_FALSE(got->empty());
   EXPECT_EQ((*got)[0].id, f.id);
   o.region_prefix = "99";
-  got = index_->Match(U8(f.Full()), o);
+  got = this->Match(U8(f.Full()), o);
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->empty());
   o = MatchOptions();
   o.status = static_cast<uint8_t>(f.id % 3 == 0 ? 1 : 0);
-  got = index_->Match(U8(f.Full()), o);
+  got = this->Match(U8(f.Full()), o);
   ASSERT_TRUE(got.ok());
   ASSERT_FALSE(got->empty());
   EXPECT_EQ((*got)[0].id, f.id);
 }
 
-TEST_F(NameMatcherTest, LatinAndMixedScriptNames) {
-  EXPECT_EQ(RankOf("APPLE COMPUTER TRADING (SHANGHAI) CO LTD", 2), 1);
-  EXPECT_EQ(RankOf("IBM中国有限公司", 3), 1);
-  EXPECT_EQ(RankOf("ＩＢＭ（中国）有限公司", 3), 1);
+TYPED_TEST(NameMatcherTest, LatinAndMixedScriptNames) {
+  EXPECT_EQ(this->RankOf("APPLE COMPUTER TRADING (SHANGHAI) CO LTD", 2), 1);
+  EXPECT_EQ(this->RankOf("IBM中国有限公司", 3), 1);
+  EXPECT_EQ(this->RankOf("ＩＢＭ（中国）有限公司", 3), 1);
 }
 
-TEST_F(NameMatcherTest, GenericWordsOnlyNeverConfident) {
+TYPED_TEST(NameMatcherTest, GenericWordsOnlyNeverConfident) {
   for (const char* q : {"科技有限公司", "有限公司", "贸易有限责任公司",
                         "信息技术服务有限公司"}) {
-    absl::StatusOr<std::vector<Candidate>> got = index_->Match(q);
+    absl::StatusOr<std::vector<Candidate>> got = this->Match(q);
     ASSERT_TRUE(got.ok()) << q;
     for (const Candidate& c : *got) {
       EXPECT_LE(c.score, kGenericOnlyCap) << q << " -> " << c.matched_name;
@@ -364,11 +464,10 @@ TEST_F(NameMatcherTest, GenericWordsOnlyNeverConfident) {
   }
 }
 
-TEST_F(NameMatcherTest, RegionPlusGenericWordsIsHonestlyLow) {
+TYPED_TEST(NameMatcherTest, RegionPlusGenericWordsIsHonestlyLow) {
   // 福州科技有限公司 keeps 福州 as its trade name (a region never eats the
   // whole trade name), and no registered trade name resembles it.
-  absl::StatusOr<std::vector<Candidate>> got =
-      index_->Match("福州科技有限公司");
+  absl::StatusOr<std::vector<Candidate>> got = this->Match("福州科技有限公司");
   ASSERT_TRUE(got.ok());
   for (const Candidate& c : *got) {
     EXPECT_LT(c.score, 0.5) << c.matched_name;
@@ -376,71 +475,195 @@ TEST_F(NameMatcherTest, RegionPlusGenericWordsIsHonestlyLow) {
   }
 }
 
-TEST_F(NameMatcherTest, BadInputIsAClearError) {
-  EXPECT_EQ(index_->Match("").status().message(),
+TYPED_TEST(NameMatcherTest, BadInputIsAClearError) {
+  EXPECT_EQ(this->Match("").status().message(),
             "name: empty after normalisation (only spaces or punctuation)");
-  EXPECT_EQ(index_->Match("（）、。！").status().code(),
+  EXPECT_EQ(this->Match("（）、。！").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(index_->Match("鑫盛\xff").status().message(),
+  EXPECT_EQ(this->Match("鑫盛\xff").status().message(),
             "name: invalid UTF-8 at byte 6");
   std::string huge;
   for (int i = 0; i < 10000; ++i) huge += "鑫";
-  EXPECT_EQ(index_->Match(huge).status().message(),
+  EXPECT_EQ(this->Match(huge).status().message(),
             "name: 30000 bytes exceeds the limit of 1024 bytes");
   // 250 characters: accepted, bounded, honest.
   std::string long_ok;
   for (int i = 0; i < 250; ++i)
     long_ok += U8(std::u32string(1, kTradeChars[i % kTradeChars.size()]));
-  absl::StatusOr<std::vector<Candidate>> got = index_->Match(long_ok);
+  absl::StatusOr<std::vector<Candidate>> got = this->Match(long_ok);
   ASSERT_TRUE(got.ok()) << got.status();
   for (const Candidate& c : *got) EXPECT_FALSE(c.same_subject_likely);
   // Nothing alike at all: an empty or low result, not an error.
-  got = index_->Match("zzzz");
+  got = this->Match("zzzz");
   ASSERT_TRUE(got.ok());
   for (const Candidate& c : *got) EXPECT_LT(c.score, 0.5);
 }
 
-TEST_F(NameMatcherTest, OptionsValidated) {
+TYPED_TEST(NameMatcherTest, OptionsValidated) {
   MatchOptions o;
   o.top_k = 0;
-  EXPECT_EQ(index_->Match("鑫盛达", o).status().message(),
+  EXPECT_EQ(this->Match("鑫盛达", o).status().message(),
             "top_k: 0 not in 1..100");
   o = MatchOptions();
   o.region_prefix = "35x";
-  EXPECT_EQ(index_->Match("鑫盛达", o).status().message(),
+  EXPECT_EQ(this->Match("鑫盛达", o).status().message(),
             "region_prefix: '35x' is not 1-6 digits");
   o = MatchOptions();
   o.max_candidates = 100000;
-  EXPECT_EQ(index_->Match("鑫盛达", o).status().code(),
+  EXPECT_EQ(this->Match("鑫盛达", o).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(NameMatcherTest, TightBudgetsStillAnswer) {
-  const FixtureName& f = (*fixture_)[5];
+TYPED_TEST(NameMatcherTest, DroppedCountyShortForm) {
+  // The registered name starts with 万年 (万年县) and the query drops it: the
+  // other reading of the registered name (万年 as its region) matches the
+  // query's trade name exactly; without it the two differ by two dropped
+  // characters and the subject was not even a candidate at 1M subjects.
+  absl::StatusOr<std::vector<Candidate>> got =
+      this->Match("杰星水产有限责任公司");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_FALSE(got->empty());
+  EXPECT_EQ((*got)[0].id, 5u);
+  EXPECT_TRUE((*got)[0].same_subject_likely);
+  EXPECT_EQ((*got)[0].explanation.ToString(),
+            "字号 杰星 = 杰星; 行业 水产 = 水产; 组织形式 有限责任公司 = "
+            "有限责任公司; 地区 万年 dropped");
+  // And with the region moved into brackets.
+  EXPECT_EQ(this->RankOf("杰星水产(万年)有限责任公司", 5), 1);
+}
+
+// ---- In-memory only: statistics, budgets, concurrency ----------------------
+
+// The postings' own bounds and statistics, and concurrent readers (the Xapian
+// source is serialised by its caller, like the store).
+class InMemoryMatcherTest : public NameMatcherTest<InMemoryBackend> {};
+
+TEST_F(InMemoryMatcherTest, BuildStats) {
+  const NameIndexStats& s = backend_->index().stats();
+  EXPECT_EQ(s.entries, 405u);
+  EXPECT_EQ(s.names, 405u);  // 400 + renamed(2) + latin + mixed + county
+  EXPECT_EQ(s.skipped_names, 2u);
+  EXPECT_GT(s.postings, 0u);
+  EXPECT_GT(s.memory_bytes, 0u);
+}
+
+TEST_F(InMemoryMatcherTest, TightBudgetsStillAnswer) {
+  const FixtureName& f = fixture()[5];
   MatchOptions o;
   o.max_postings_scanned = 1;
   o.max_candidates = 1;
-  absl::StatusOr<std::vector<Candidate>> got = index_->Match(U8(f.Full()), o);
+  absl::StatusOr<std::vector<Candidate>> got = Match(U8(f.Full()), o);
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].id, f.id);  // the whole-trade-name key is rarest
 }
 
-TEST_F(NameMatcherTest, ConcurrentReadersAgree) {
+TEST_F(InMemoryMatcherTest, ConcurrentReadersAgree) {
   std::vector<std::string> queries;
-  for (size_t i = 0; i < 40; ++i) queries.push_back(U8((*fixture_)[i].Full()));
+  for (size_t i = 0; i < 40; ++i) queries.push_back(U8(fixture()[i].Full()));
   std::vector<std::vector<uint32_t>> results(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (const std::string& q : queries) {
-        absl::StatusOr<std::vector<Candidate>> got = index_->Match(q);
+        absl::StatusOr<std::vector<Candidate>> got = Match(q);
         results[t].push_back(got.ok() && !got->empty() ? (*got)[0].id : 0);
       }
     });
   }
   for (auto& th : threads) th.join();
   for (int t = 1; t < 4; ++t) EXPECT_EQ(results[t], results[0]);
+}
+
+// A typo in a two-character trade name leaves the query one deletion key
+// (鑫人力资源) that many registered names share; only the query's region
+// tells the subject apart before the bounded cut (the pre-ranking in
+// NameIndex::Match). Without it the subject, added last and so tied last by
+// slot order, falls outside max_candidates.
+TEST(NameMatcherPrerankTest, RegionSeparatesNamesSharingADeletionKey) {
+  const std::u32string chars = kTradeChars;
+  std::vector<NameEntry> entries;
+  for (uint32_t i = 0; i < 120; ++i) {
+    NameEntry e;
+    e.id = 100 + i;
+    e.name = U8(U"深圳" + std::u32string(1, U'鑫') +
+                std::u32string(1, chars[i % chars.size()]) +
+                std::u32string(1, chars[(i / chars.size()) % chars.size()]) +
+                U"人力资源有限公司");
+    // Two-character trade names too, all other regions.
+    if (i % 2 == 0) {
+      e.name = U8(U"深圳鑫" + std::u32string(1, chars[i % chars.size()]) +
+                  U"人力资源有限公司");
+    }
+    e.region = "440305";
+    entries.push_back(std::move(e));
+  }
+  NameEntry truth;
+  truth.id = 7;
+  truth.name = "清远市鑫远人力资源有限公司";
+  truth.region = "441802";
+  entries.push_back(truth);
+  absl::StatusOr<std::unique_ptr<const NameIndex>> index =
+      NameIndex::Build(std::move(entries));
+  ASSERT_TRUE(index.ok()) << index.status();
+  MatchOptions o;
+  o.max_candidates = 8;
+  absl::StatusOr<std::vector<Candidate>> got =
+      (*index)->Match("清远市鑫康人力资源有限公司", o);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_FALSE(got->empty());
+  EXPECT_EQ((*got)[0].id, 7u) << (*got)[0].matched_name;
+  // Without a region in the query nothing separates them: still an answer.
+  got = (*index)->Match("鑫康人力资源有限公司", o);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_FALSE(got->empty());
+}
+
+// When the budget stops before the lists that hold the subject, their part
+// inside the query's region is still read (names are ordered by region, so
+// that part is one binary search away).
+TEST(NameMatcherPrerankTest, InRegionPartOfUnreadListsIsRead) {
+  std::vector<NameEntry> entries;
+  uint32_t id = 100;
+  for (char32_t c : kTradeChars) {
+    if (c == U'优' || c == U'益' || c == U'远') continue;
+    for (const std::u32string& trade :
+         {U"远" + std::u32string(1, c), std::u32string(1, c) + U"优"}) {
+      NameEntry e;
+      e.id = id++;
+      e.name = U8(U"福州" + trade + U"服装有限公司");
+      e.region = "350102";
+      entries.push_back(std::move(e));
+    }
+  }
+  NameEntry truth;
+  truth.id = 7;
+  truth.name = "娄底市远益服装有限公司";
+  truth.region = "431302";
+  entries.push_back(truth);
+  absl::StatusOr<std::unique_ptr<const NameIndex>> index =
+      NameIndex::Build(std::move(entries));
+  ASSERT_TRUE(index.ok()) << index.status();
+  MatchOptions o;
+  o.max_postings_scanned = 40;  // less than either deletion key's list
+  o.max_candidates = 8;
+  absl::StatusOr<std::vector<Candidate>> got =
+      (*index)->Match("娄底市远优服装有限公司", o);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_FALSE(got->empty());
+  EXPECT_EQ((*got)[0].id, 7u) << (*got)[0].matched_name;
+}
+
+TEST(NameMatcherSourceTest, NeedsLookupById) {
+  std::vector<NameEntry> entries(1);
+  entries[0].id = 1;
+  entries[0].name = "福州鑫盛达贸易有限公司";
+  absl::StatusOr<std::unique_ptr<const NameIndex>> index =
+      NameIndex::Build(std::move(entries));
+  ASSERT_TRUE(index.ok());
+  XapianCandidateSource source(nullptr, {});
+  EXPECT_EQ((*index)->Match("鑫盛达", {}, source).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(CompareNamesTest, NameVsCode) {

@@ -62,6 +62,33 @@ TEST(NamePartsTest, CountyShortFormAloneIsNotARegion) {
   EXPECT_EQ(s.trade, "鼓楼鑫盛达");
 }
 
+TEST(NamePartsTest, LeadingCountyShortFormIsTheOtherReading) {
+  absl::StatusOr<const Normalizer*> n = Normalizer::Shared();
+  ASSERT_TRUE(n.ok());
+  const auto split = [&](std::string_view name) {
+    absl::StatusOr<std::u32string> norm = (*n)->Normalize(name);
+    EXPECT_TRUE(norm.ok());
+    return SplitName(norm.ok() ? *norm : U"x");
+  };
+  NameParts p = split("万年杰星水产有限责任公司");
+  EXPECT_EQ(EncodeUtf8(p.trade), "万年杰星");  // kept, as before
+  EXPECT_EQ(p.lead_region, 2);
+  NameParts cut = p.CutLeadRegion();
+  EXPECT_EQ(EncodeUtf8(cut.region), "万年");
+  EXPECT_EQ(EncodeUtf8(cut.trade), "杰星");
+  EXPECT_EQ(EncodeUtf8(cut.industry), "水产");
+  EXPECT_EQ(cut.region_position, RegionPosition::kFront);
+  ASSERT_FALSE(cut.region_refs.empty());
+  EXPECT_EQ(cut.region_refs[0].code, 361129u);
+  EXPECT_EQ(cut.lead_region, 0);
+  // Not when a region was cut, nor when the rest would be under two
+  // characters, nor for a city name (cut by the normal rule).
+  EXPECT_EQ(split("福州鼓楼鑫盛贸易有限公司").lead_region, 0);
+  EXPECT_EQ(split("鼓楼鑫贸易有限公司").lead_region, 0);
+  EXPECT_EQ(split("长春藤科技有限公司").lead_region, 0);
+  EXPECT_EQ(split("鑫盛达贸易有限公司").lead_region, 0);
+}
+
 TEST(NamePartsTest, BracketedRegion) {
   Split s = Parse("腾讯科技（深圳）有限公司");
   EXPECT_EQ(s.region, "深圳");

@@ -76,11 +76,41 @@ TEST(ScorerTest, DifferentRegionIsARealDifference) {
   EXPECT_GT(S("福建鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司").score, 0.95);
 }
 
+TEST(ScorerTest, DifferentRegionCostsMoreThanOneTypo) {
+  // The typo's subject in the query's own city against the exact trade name
+  // registered elsewhere: they used to tie at 0.6.
+  const double typo = S("云浮东江软件有限公司", "云浮华江软件有限公司").score;
+  const double elsewhere =
+      S("云浮东江软件有限公司", "滨州市东江软件有限公司").score;
+  EXPECT_DOUBLE_EQ(typo, 0.6);
+  EXPECT_GT(typo, elsewhere);
+  EXPECT_GT(elsewhere, 0.5);  // still far above a different word
+  EXPECT_LT(S("云浮东江软件有限公司", "云浮华明软件有限公司").score, 0.3);
+}
+
 TEST(ScorerTest, RegisteredRegionCountsForANameWithoutOne) {
   EXPECT_DOUBLE_EQ(
       S("福州鑫盛达贸易有限公司", "鑫盛达贸易有限公司", 350102).score, 1.0);
   EXPECT_LT(S("厦门鑫盛达贸易有限公司", "鑫盛达贸易有限公司", 350102).score,
             kSameSubjectThreshold);
+}
+
+TEST(ScorerTest, LeadingCountyShortFormReadAsARegion) {
+  // Either side may carry the county short form; the better reading wins.
+  ScoreResult r = S("杰星水产有限责任公司", "万年杰星水产有限责任公司");
+  EXPECT_DOUBLE_EQ(r.score, 0.97);
+  EXPECT_EQ(r.explanation.ToString(),
+            "字号 杰星 = 杰星; 行业 水产 = 水产; 组织形式 有限责任公司 = "
+            "有限责任公司; 地区 万年 dropped");
+  r = S("万年杰星水产有限责任公司", "杰星水产有限责任公司", 361129);
+  EXPECT_DOUBLE_EQ(r.score, 1.0);
+  // Both readings are tried, never a worse one: the plain reading of two
+  // equal names stays 1.
+  r = S("万年杰星水产有限责任公司", "万年杰星水产有限责任公司");
+  EXPECT_DOUBLE_EQ(r.score, 1.0);
+  EXPECT_DOUBLE_EQ(
+      ScoreValue(P("杰星水产有限责任公司"), P("万年杰星水产有限责任公司")),
+      0.97);
 }
 
 TEST(ScorerTest, GenericWordsNeverConfident) {
