@@ -54,6 +54,10 @@ struct Server::Impl {
   tcp::acceptor metrics_acceptor;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
+  // Every write request runs here, one at a time in arrival order, so a
+  // Xapian commit (an fsync, milliseconds to seconds for a big batch) never
+  // blocks an I/O thread (daemon/session.h).
+  asio::thread_pool writer{1};
   bool stopping = false;
   bool metrics_enabled = false;
 
@@ -134,6 +138,8 @@ int Server::Run() {
   }
   d.io.run();
   for (std::thread& t : pool) t.join();
+  // A write still running (the drain was forced) finishes its commit.
+  d.writer.join();
   spdlog::info("event=stopped");
   return 0;
 }
@@ -212,8 +218,8 @@ asio::awaitable<void> Server::Impl::Listen() {
       asio::co_spawn(ex, Refuse(std::move(socket)), asio::detached);
       continue;
     }
-    auto session =
-        std::make_shared<Session>(std::move(socket), state, &dispatcher);
+    auto session = std::make_shared<Session>(
+        std::move(socket), state, &dispatcher, writer.get_executor());
     {
       absl::MutexLock lock(&mu);
       // Drop entries of closed sessions as we go.

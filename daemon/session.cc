@@ -1,5 +1,6 @@
 #include "daemon/session.h"
 
+#include "daemon/command_table.h"
 #include "daemon/protocol/frame_codec.h"
 
 #include "absl/strings/str_format.h"
@@ -15,10 +16,26 @@ using protocol::DecodeResult;
 using protocol::FrameHeader;
 using protocol::kHeaderSize;
 
-Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher)
+namespace {
+
+// A write's result on its way back from the writer thread to the session's
+// strand. The session waits on `timer` (expiry never; completion cancels it),
+// the plain Boost 1.74 way to await an event from another thread.
+struct WriteCompletion {
+  explicit WriteCompletion(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  DispatchResult result;
+  bool done = false;  // set on the strand
+};
+
+}  // namespace
+
+Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
+                 asio::any_io_executor writer)
     : socket_(std::move(socket)),
       state_(state),
       dispatcher_(dispatcher),
+      writer_(std::move(writer)),
       config_(state->config()),
       wake_timer_(socket_.get_executor()),
       watchdog_timer_(socket_.get_executor()) {
@@ -57,9 +74,17 @@ void Session::Shutdown() {
   auto self = shared_from_this();
   asio::post(socket_.get_executor(), [self]() {
     if (self->closing_ || self->closed_) return;
+    boost::system::error_code ec;
+    if (self->pending_writes_ > 0) {
+      // Let the writes in flight finish and answer first (RunWrite sends
+      // the shutting_down frame after the last one).
+      self->shutdown_pending_ = true;
+      self->closing_ = true;
+      self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
+      return;
+    }
     self->FailAndClose(WireError::kShuttingDown, "server: shutting down");
     // The reader may sit in a read: stop it (the writer flushes first).
-    boost::system::error_code ec;
     self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
   });
 }
@@ -150,6 +175,20 @@ asio::awaitable<void> Session::Reader() {
       got += n;
       Touch();
     }
+    const CommandRow* row = FindCommand(h.opcode, nullptr);
+    if (row != nullptr && (row->flags & kCmdWrite) != 0 &&
+        auth_.authenticated) {
+      // Off the I/O thread (see the header); the reader goes on.
+      ++pending_writes_;
+      auto self = shared_from_this();
+      asio::co_spawn(
+          socket_.get_executor(),
+          [self, h, b = std::move(body)]() mutable {
+            return self->RunWrite(h, std::move(b));
+          },
+          asio::detached);
+      continue;
+    }
     RequestContext ctx;
     ctx.state = state_;
     ctx.session = &auth_;
@@ -166,6 +205,48 @@ asio::awaitable<void> Session::Reader() {
   }
 }
 
+asio::awaitable<void> Session::RunWrite(FrameHeader h, std::string body) {
+  auto self = shared_from_this();
+  // The writer thread gets copies: the reader may re-authenticate this
+  // session meanwhile, and the request is judged by the credentials it
+  // arrived under.
+  auto completion = std::make_shared<WriteCompletion>(socket_.get_executor());
+  asio::post(writer_, [completion, dispatcher = dispatcher_, state = state_,
+                       auth = auth_, peer = peer_, h,
+                       body = std::move(body)]() mutable {
+    RequestContext ctx;
+    ctx.state = state;
+    ctx.session = &auth;
+    ctx.request_id = h.request_id;
+    ctx.peer = std::move(peer);
+    DispatchResult r = dispatcher->Dispatch(h, body, ctx);
+    // Back to the session's strand: only there may `completion` change.
+    auto ex = completion->timer.get_executor();
+    asio::post(
+        ex, [completion = std::move(completion), r = std::move(r)]() mutable {
+          completion->result = std::move(r);
+          completion->done = true;
+          completion->timer.cancel();
+        });
+  });
+  boost::system::error_code ec;
+  while (!completion->done) {
+    completion->timer.expires_at(asio::steady_timer::time_point::max());
+    co_await completion->timer.async_wait(redirect_error(use_awaitable, ec));
+  }
+  DispatchResult& r = completion->result;
+  --pending_writes_;
+  if (closed_) co_return;  // the write is applied; nobody to tell
+  Touch();
+  Enqueue(protocol::EncodeFrame(h.opcode, h.request_id, r.flags, r.body));
+  if (pending_writes_ == 0 && shutdown_pending_) {
+    shutdown_pending_ = false;
+    FailAndClose(WireError::kShuttingDown, "server: shutting down");
+  } else if (r.close_after) {
+    CloseAfterFlush();
+  }
+}
+
 asio::awaitable<void> Session::Writer() {
   auto self = shared_from_this();
   boost::system::error_code ec;
@@ -173,7 +254,8 @@ asio::awaitable<void> Session::Writer() {
   std::vector<asio::const_buffer> buffers;
   while (!closed_) {
     if (queue_.empty()) {
-      if (closing_) break;
+      // Writes in flight still owe a reply: RunWrite wakes us.
+      if (closing_ && pending_writes_ == 0) break;
       wake_timer_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_timer_.async_wait(redirect_error(use_awaitable, ec));
       continue;
@@ -212,6 +294,11 @@ asio::awaitable<void> Session::Watchdog() {
     co_await watchdog_timer_.async_wait(redirect_error(use_awaitable, ec));
     if (closed_) break;
     if (std::chrono::steady_clock::now() < deadline_) continue;
+    // A connection waiting for its own write's commit is not idle.
+    if (pending_writes_ > 0) {
+      Touch();
+      continue;
+    }
     if (!idle_reported_ && !closing_) {
       idle_reported_ = true;
       spdlog::info("event=disconnect reason=idle_timeout peer={}", peer_);

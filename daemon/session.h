@@ -4,8 +4,18 @@
 // members below need no lock):
 //   Reader:   header (20 bytes, decoded incrementally, so a wrong magic is
 //             refused after its first byte) -> limit check -> body -> dispatch
-//             -> queue the reply. Requests are answered in arrival order, each
+//             -> queue the reply. Reads are answered in arrival order, each
 //             carrying its request id (pipelining).
+//   Writes (rows with kCmdWrite, once authenticated) are not dispatched on
+//             the I/O thread: RunWrite hands them to the server's single
+//             writer thread and awaits the result there, so a slow Xapian
+//             commit stalls no connection. The reader goes on at once, so a
+//             read pipelined behind a write may be answered before the
+//             write's reply (replies are matched by request id; a write is
+//             visible to reads dispatched after its reply was queued). Writes
+//             of one connection stay in order (the writer is one FIFO
+//             thread). Closing waits for writes in flight: their replies are
+//             sent before the connection closes.
 //   Writer:   sends everything queued in one gathered write (replies to
 //             pipelined requests leave together).
 //   Watchdog: a deadline pushed forward by every read and every completed
@@ -20,6 +30,7 @@
 #include "daemon/asio_internal.h"
 #include "daemon/dispatcher.h"
 #include "daemon/error_codes.h"
+#include "daemon/protocol/frame.h"
 #include "daemon/state.h"
 
 #include <chrono>
@@ -31,7 +42,9 @@ namespace creditd {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher);
+  // `writer`: the executor every write request runs on (one thread, FIFO).
+  Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
+          asio::any_io_executor writer);
   ~Session();
 
   // Runs the connection to its end. co_spawn it on socket's executor.
@@ -46,6 +59,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> Reader();
   asio::awaitable<void> Writer();
   asio::awaitable<void> Watchdog();
+  // Dispatches a write request on writer_ and queues its reply.
+  asio::awaitable<void> RunWrite(protocol::FrameHeader header,
+                                 std::string body);
   // Queues a frame; closes the connection when the queue grows past
   // max_output_buffer_bytes.
   void Enqueue(std::string frame);
@@ -60,6 +76,7 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::socket socket_;
   DaemonState* state_;
   Dispatcher* dispatcher_;
+  asio::any_io_executor writer_;
   std::shared_ptr<const DaemonConfig> config_;  // limits of this connection
   std::string peer_;
   SessionAuth auth_;
@@ -74,6 +91,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool idle_reported_ = false;
   bool writer_done_ = false;
+  int pending_writes_ = 0;         // dispatched to writer_, reply not queued
+  bool shutdown_pending_ = false;  // Shutdown() waits for pending_writes_
 };
 
 }  // namespace creditd
