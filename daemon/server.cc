@@ -4,6 +4,7 @@
 #include "daemon/asio_internal.h"
 #include "daemon/dispatcher.h"
 #include "daemon/metrics.h"
+#include "daemon/name_refresher.h"
 #include "daemon/protocol/frame_codec.h"
 #include "daemon/session.h"
 
@@ -33,6 +34,7 @@ struct Server::Impl {
       : state(s),
         config_path(std::move(path)),
         dispatcher(s),
+        names(s),
         acceptor(io),
         metrics_acceptor(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
@@ -49,6 +51,7 @@ struct Server::Impl {
   DaemonState* state;
   std::string config_path;
   Dispatcher dispatcher;
+  NameRefresher names;
   asio::io_context io;
   tcp::acceptor acceptor;
   tcp::acceptor metrics_acceptor;
@@ -132,6 +135,9 @@ int Server::Run() {
     threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
   }
   spdlog::info("event=serving io_threads={}", threads);
+  d.state->set_subjects_changed_listener(
+      [&d](uint64_t version) { d.names.Notify(version); });
+  d.names.Start();
   std::vector<std::thread> pool;
   for (int64_t i = 1; i < threads; ++i) {
     pool.emplace_back([&d]() { d.io.run(); });
@@ -140,6 +146,7 @@ int Server::Run() {
   for (std::thread& t : pool) t.join();
   // A write still running (the drain was forced) finishes its commit.
   d.writer.join();
+  d.names.Stop();
   spdlog::info("event=stopped");
   return 0;
 }
@@ -277,11 +284,9 @@ void Server::Impl::Reload() {
     spdlog::error("event=reload_failed error=\"{}\"", std::string(s.message()));
     return;
   }
-  // Refresh the name index too, so SIGHUP also ends its staleness after
-  // writes.
-  if (auto names = NameIndexSnapshot::Build(*state->snapshot()); names.ok()) {
-    state->set_names(std::move(*names));
-  }
+  // Rebuild the name index too (in the background, not on this I/O
+  // thread): an operator's way to force it, e.g. after a failed refresh.
+  names.RequestRebuild();
   spdlog::info("event=reloaded config={} measures_version={}", config_path,
                state->measures()->version());
 }

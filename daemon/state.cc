@@ -37,6 +37,13 @@ DaemonState::DaemonState(RegistryHolder* registry, DaemonConfig config,
 DaemonState::~DaemonState() = default;
 
 void DaemonState::set_names(std::shared_ptr<const NameIndexSnapshot> names) {
+  absl::MutexLock lock(&engine_mu_);
+  // A SIGHUP build and a refresher build may finish out of order.
+  if (const auto old = names_.load();
+      old != nullptr && names != nullptr &&
+      old->registry_version > names->registry_version) {
+    return;
+  }
   names_.store(std::move(names));
   if (check_engine() != nullptr) {
     RebuildCheckEngine(*config(), measures()).IgnoreError();
@@ -47,6 +54,7 @@ absl::Status DaemonState::Install(
     DaemonConfig config, std::shared_ptr<const MeasuresList> measures) {
   Authenticator probe;
   if (absl::Status s = probe.Reload(config.tokens); !s.ok()) return s;
+  absl::MutexLock lock(&engine_mu_);
   if (check_engine_.load() != nullptr) {
     if (absl::Status s = RebuildCheckEngine(config, measures); !s.ok()) {
       return s;
@@ -96,6 +104,7 @@ absl::Status DaemonState::StartCheckEngine() {
   auto log = AuditLog::Open(cfg->audit_dir, options);
   if (!log.ok()) return log.status();
   audit_log_ = std::shared_ptr<AuditLog>(std::move(*log));
+  absl::MutexLock lock(&engine_mu_);
   return RebuildCheckEngine(*cfg, measures());
 }
 
