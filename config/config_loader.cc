@@ -93,6 +93,12 @@ class Loader {
     if (auto e = config_internal::FirstInvalidField(c)) {
       return Error(LineForKey(e->key), e->key, e->reason);
     }
+    if (c.tls_enabled) {
+      c.tls_cert_file_origin =
+          absl::StrFormat("%s:%d", file_, LineForKey("tls.cert_file"));
+      c.tls_key_file_origin =
+          absl::StrFormat("%s:%d", file_, LineForKey("tls.key_file"));
+    }
     return c;
   }
 

@@ -80,6 +80,10 @@ struct DaemonConfig {
   std::string tls_cert_file;  // cert_file: PEM chain; required when enabled
   std::string tls_key_file;   // key_file: PEM private key; required when
                               // enabled
+  // Where cert_file and key_file were set ("creditd.toml:41"), for start-up
+  // errors; filled by the loader, empty for a config built in code. Not keys.
+  std::string tls_cert_file_origin;
+  std::string tls_key_file_origin;
 
   // [limits] every limit finite by default, ceilings in config/limits.h
   int64_t max_frame_bytes = 4 * limits::kMiB;           // bytes, 1 KiB..64 MiB

@@ -30,9 +30,11 @@ using asio::redirect_error;
 using asio::use_awaitable;
 
 struct Server::Impl {
-  Impl(DaemonState* s, std::string path)
+  Impl(DaemonState* s, std::string path,
+       std::shared_ptr<asio::ssl::context> tls_context)
       : state(s),
         config_path(std::move(path)),
+        tls(std::move(tls_context)),
         dispatcher(s),
         names(s),
         acceptor(io),
@@ -50,6 +52,7 @@ struct Server::Impl {
 
   DaemonState* state;
   std::string config_path;
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
   Dispatcher dispatcher;
   NameRefresher names;
   asio::io_context io;
@@ -68,8 +71,10 @@ struct Server::Impl {
   std::list<std::weak_ptr<Session>> sessions ABSL_GUARDED_BY(mu);
 };
 
-Server::Server(DaemonState* state, std::string config_path)
-    : impl_(std::make_unique<Impl>(state, std::move(config_path))) {}
+Server::Server(DaemonState* state, std::string config_path,
+               std::shared_ptr<asio::ssl::context> tls)
+    : impl_(std::make_unique<Impl>(state, std::move(config_path),
+                                   std::move(tls))) {}
 
 Server::~Server() = default;
 
@@ -134,7 +139,7 @@ int Server::Run() {
   if (threads <= 0) {
     threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
   }
-  spdlog::info("event=serving io_threads={}", threads);
+  spdlog::info("event=serving io_threads={} tls={}", threads, d.tls != nullptr);
   d.state->set_subjects_changed_listener(
       [&d](uint64_t version) { d.names.Notify(version); });
   d.names.Start();
@@ -225,8 +230,9 @@ asio::awaitable<void> Server::Impl::Listen() {
       asio::co_spawn(ex, Refuse(std::move(socket)), asio::detached);
       continue;
     }
-    auto session = std::make_shared<Session>(
-        std::move(socket), state, &dispatcher, writer.get_executor());
+    auto session =
+        std::make_shared<Session>(std::move(socket), state, &dispatcher,
+                                  writer.get_executor(), tls.get());
     {
       absl::MutexLock lock(&mu);
       // Drop entries of closed sessions as we go.

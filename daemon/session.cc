@@ -31,7 +31,7 @@ struct WriteCompletion {
 }  // namespace
 
 Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
-                 asio::any_io_executor writer)
+                 asio::any_io_executor writer, asio::ssl::context* tls)
     : socket_(std::move(socket)),
       state_(state),
       dispatcher_(dispatcher),
@@ -44,6 +44,9 @@ Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
   peer_ =
       ec ? "?" : absl::StrFormat("%s:%d", ep.address().to_string(), ep.port());
   socket_.set_option(tcp::no_delay(true), ec);
+  if (tls != nullptr) {
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls);
+  }
   state_->connections.fetch_add(1);
   state_->connections_total.fetch_add(1);
 }
@@ -57,9 +60,61 @@ void Session::Touch() {
 
 void Session::Wake() { wake_timer_.cancel(); }
 
+asio::awaitable<size_t> Session::ReadSome(asio::mutable_buffer buffer,
+                                          boost::system::error_code& ec) {
+  if (tls_) {
+    co_return co_await tls_->async_read_some(buffer,
+                                             redirect_error(use_awaitable, ec));
+  }
+  co_return co_await socket_.async_read_some(buffer,
+                                             redirect_error(use_awaitable, ec));
+}
+
+asio::awaitable<void> Session::WriteAll(
+    const std::vector<asio::const_buffer>& buffers,
+    boost::system::error_code& ec) {
+  if (!tls_) {
+    co_await asio::async_write(socket_, buffers,
+                               redirect_error(use_awaitable, ec));
+    co_return;
+  }
+  // The TLS stream encrypts one buffer per record: join the frames so that
+  // pipelined replies still leave in as few records as possible.
+  std::string joined;
+  joined.reserve(asio::buffer_size(buffers));
+  for (const asio::const_buffer& b : buffers) {
+    joined.append(static_cast<const char*>(b.data()), b.size());
+  }
+  co_await asio::async_write(*tls_, asio::buffer(joined),
+                             redirect_error(use_awaitable, ec));
+}
+
 asio::awaitable<void> Session::Run() {
   auto self = shared_from_this();
   Touch();
+  if (tls_) {
+    // The handshake is bounded like any other read: a client that connects
+    // and says nothing is closed after idle_timeout_seconds.
+    watchdog_timer_.expires_at(deadline_);
+    watchdog_timer_.async_wait([self](const boost::system::error_code& e) {
+      if (!e) {
+        boost::system::error_code ignored;
+        self->socket_.close(ignored);
+      }
+    });
+    boost::system::error_code ec;
+    co_await tls_->async_handshake(asio::ssl::stream_base::server,
+                                   redirect_error(use_awaitable, ec));
+    watchdog_timer_.cancel();
+    if (ec) {
+      state_->tls_handshake_failures.fetch_add(1);
+      spdlog::warn("event=tls_handshake_failed peer={} error=\"{}\"", peer_,
+                   SafeMessage(ec.message()));
+      HardClose();
+      co_return;
+    }
+    Touch();
+  }
   asio::co_spawn(
       socket_.get_executor(), [self]() { return self->Writer(); },
       asio::detached);
@@ -141,9 +196,8 @@ asio::awaitable<void> Session::Reader() {
     size_t have = 0;
     DecodeResult decoded;
     while (true) {
-      const size_t n = co_await socket_.async_read_some(
-          asio::buffer(header_bytes.data() + have, kHeaderSize - have),
-          redirect_error(use_awaitable, ec));
+      const size_t n = co_await ReadSome(
+          asio::buffer(header_bytes.data() + have, kHeaderSize - have), ec);
       if (ec || closing_) co_return;  // EOF, reset, or closed by us
       have += n;
       Touch();
@@ -168,9 +222,8 @@ asio::awaitable<void> Session::Reader() {
     std::string body(h.body_length, '\0');
     size_t got = 0;
     while (got < body.size()) {
-      const size_t n = co_await socket_.async_read_some(
-          asio::buffer(body.data() + got, body.size() - got),
-          redirect_error(use_awaitable, ec));
+      const size_t n = co_await ReadSome(
+          asio::buffer(body.data() + got, body.size() - got), ec);
       if (ec || closing_) co_return;
       got += n;
       Touch();
@@ -267,8 +320,7 @@ asio::awaitable<void> Session::Writer() {
       buffers.emplace_back(f.data(), f.size());
       bytes += f.size();
     }
-    co_await asio::async_write(socket_, buffers,
-                               redirect_error(use_awaitable, ec));
+    co_await WriteAll(buffers, ec);
     sending.clear();
     if (ec) {
       HardClose();

@@ -21,6 +21,12 @@
 //   Watchdog: a deadline pushed forward by every read and every completed
 //             write; on expiry it queues an idle_timeout error frame and,
 //             after a grace second, closes the socket (STYLE 13).
+// With TLS (a server context given) the connection first completes a TLS
+// handshake, bounded by idle_timeout_seconds; a client that does not speak
+// TLS (plain frames on a TLS port) fails the handshake and is closed without
+// a reply (counted in tls_handshake_failures). Reader and Writer then use
+// the TLS stream; Asio allows one read and one write in flight on it, both on
+// the strand.
 // Framing errors queue an error frame and close after it is flushed;
 // request errors are ordinary replies. Queued reply bytes over
 // max_output_buffer_bytes close the connection (a client that never reads).
@@ -33,6 +39,11 @@
 #include "daemon/protocol/frame.h"
 #include "daemon/state.h"
 
+// clang-format off
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+// clang-format on
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -43,8 +54,10 @@ namespace creditd {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // `writer`: the executor every write request runs on (one thread, FIFO).
+  // `tls`: the server TLS context, or null for plain TCP; not owned, must
+  // outlive the session.
   Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
-          asio::any_io_executor writer);
+          asio::any_io_executor writer, asio::ssl::context* tls = nullptr);
   ~Session();
 
   // Runs the connection to its end. co_spawn it on socket's executor.
@@ -72,8 +85,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void HardClose();
   void Wake();
   void Touch();
+  // The socket or the TLS stream, whichever this connection uses.
+  asio::awaitable<size_t> ReadSome(asio::mutable_buffer buffer,
+                                   boost::system::error_code& ec);
+  asio::awaitable<void> WriteAll(const std::vector<asio::const_buffer>& buffers,
+                                 boost::system::error_code& ec);
 
   tcp::socket socket_;
+  // Wraps socket_ (declared after it, so destroyed first).
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   DaemonState* state_;
   Dispatcher* dispatcher_;
   asio::any_io_executor writer_;

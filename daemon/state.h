@@ -100,6 +100,7 @@ class DaemonState {
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> framing_errors{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};
   const absl::Time started = absl::Now();
 
  private:

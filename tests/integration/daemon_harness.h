@@ -76,8 +76,11 @@ class DaemonProcess {
         "[[auth.tokens]]\nname = \"checker\"\nsha256 = \"%s\"\n"
         "roles = [\"check\"]\n",
         Authenticator::Sha256Hex(kCheckerToken));
+    c += extra_config_;
     return c;
   }
+  // TOML appended to Config() (e.g. a [tls] table).
+  void set_extra_config(std::string toml) { extra_config_ = std::move(toml); }
 
   // Loads the fixture with RegistryHolder (the daemon is not running yet).
   void Preload() {
@@ -175,12 +178,20 @@ class DaemonProcess {
     return c.ok() ? std::move(*c) : nullptr;
   }
 
+  // Connects with `o`, endpoints and token filled in when empty.
+  absl::StatusOr<std::unique_ptr<Client>> ConnectWith(ClientOptions o) {
+    if (o.endpoints.empty()) o.endpoints = {endpoint()};
+    if (o.token.empty()) o.token = kAdminToken;
+    return Client::Connect(std::move(o));
+  }
+
   const std::string code1 = MakeCode("M0000001");
   const std::string code2 = MakeCode("M0000002");
   const std::string code3 = MakeCode("M0000003");
 
  private:
   Limits limits_;
+  std::string extra_config_;
   TempDir dir_;
   std::string config_path_;
   std::string log_path_;
