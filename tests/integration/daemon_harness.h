@@ -47,6 +47,7 @@ struct Limits {
   int max_frame_bytes = 65536;
   int max_preauth_frame_bytes = 1024;
   int max_output_buffer_bytes = 65536;
+  int audit_fsync_interval_ms = 100;
 };
 
 class DaemonProcess {
@@ -59,14 +60,14 @@ class DaemonProcess {
         "[server]\naddress = \"127.0.0.1\"\nport = 0\nio_threads = 2\n"
         "data_dir = \"%s/data\"\n"
         "[metrics]\nport = 0\n"
-        "[audit]\ndir = \"%s/audit\"\n"
+        "[audit]\ndir = \"%s/audit\"\nfsync_interval_ms = %d\n"
         "[limits]\nmax_frame_bytes = %d\nmax_preauth_frame_bytes = %d\n"
         "max_batch = %d\nmax_connections = %d\nidle_timeout_seconds = %d\n"
         "max_output_buffer_bytes = %d\n",
-        dir_.path(), dir_.path(), limits_.max_frame_bytes,
-        limits_.max_preauth_frame_bytes, limits_.max_batch,
-        limits_.max_connections, limits_.idle_timeout_seconds,
-        limits_.max_output_buffer_bytes);
+        dir_.path(), dir_.path(), limits_.audit_fsync_interval_ms,
+        limits_.max_frame_bytes, limits_.max_preauth_frame_bytes,
+        limits_.max_batch, limits_.max_connections,
+        limits_.idle_timeout_seconds, limits_.max_output_buffer_bytes);
     c += absl::StrFormat(
         "[[auth.tokens]]\nname = \"admin\"\nsha256 = \"%s\"\n"
         "roles = [\"check\", \"match\", \"dups\", \"write\", \"admin\"]\n"
