@@ -38,7 +38,8 @@ Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
       writer_(std::move(writer)),
       config_(state->config()),
       wake_timer_(socket_.get_executor()),
-      watchdog_timer_(socket_.get_executor()) {
+      watchdog_timer_(socket_.get_executor()),
+      write_slot_timer_(socket_.get_executor()) {
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   peer_ =
@@ -181,12 +182,20 @@ void Session::HardClose() {
   queue_.clear();
   wake_timer_.cancel();
   watchdog_timer_.cancel();
+  write_slot_timer_.cancel();
 }
 
 asio::awaitable<void> Session::Reader() {
   std::array<std::byte, kHeaderSize> header_bytes;
   boost::system::error_code ec;
   while (!closing_) {
+    // Backpressure: no more reading while this connection has
+    // kMaxPendingWrites writes in flight (RunWrite wakes us).
+    while (pending_writes_ >= kMaxPendingWrites && !closing_) {
+      write_slot_timer_.expires_at(asio::steady_timer::time_point::max());
+      co_await write_slot_timer_.async_wait(redirect_error(use_awaitable, ec));
+    }
+    if (closing_) co_return;
     // Header, checked as it arrives.
     const bool authed = auth_.authenticated;
     const uint64_t limit = static_cast<uint64_t>(
@@ -289,6 +298,7 @@ asio::awaitable<void> Session::RunWrite(FrameHeader h, std::string body) {
   }
   DispatchResult& r = completion->result;
   --pending_writes_;
+  write_slot_timer_.cancel();
   if (closed_) co_return;  // the write is applied; nobody to tell
   Touch();
   Enqueue(protocol::EncodeFrame(h.opcode, h.request_id, r.flags, r.body));

@@ -14,8 +14,11 @@
 //             write's reply (replies are matched by request id; a write is
 //             visible to reads dispatched after its reply was queued). Writes
 //             of one connection stay in order (the writer is one FIFO
-//             thread). Closing waits for writes in flight: their replies are
-//             sent before the connection closes.
+//             thread). At most kMaxPendingWrites writes per connection are in
+//             flight; the reader stops reading until one completes, so a
+//             client cannot queue unbounded work (and memory) on the writer.
+//             Closing waits for writes in flight: their replies are sent
+//             before the connection closes.
 //   Writer:   sends everything queued in one gathered write (replies to
 //             pipelined requests leave together).
 //   Watchdog: a deadline pushed forward by every read and every completed
@@ -53,6 +56,9 @@ namespace creditd {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  // Writes of one connection dispatched to the writer and not yet answered.
+  static constexpr int kMaxPendingWrites = 16;
+
   // `writer`: the executor every write request runs on (one thread, FIFO).
   // `tls`: the server TLS context, or null for plain TCP; not owned, must
   // outlive the session.
@@ -103,6 +109,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::steady_timer wake_timer_;
   asio::steady_timer watchdog_timer_;
+  asio::steady_timer write_slot_timer_;  // reader waits for a write slot
   std::chrono::steady_clock::time_point deadline_;
 
   std::vector<std::string> queue_;

@@ -130,6 +130,49 @@ TEST(WritesTest, ReadOnAnotherConnectionIsAnsweredWhileACommitRuns) {
       << w.error.ShortDebugString();
 }
 
+TEST(WritesTest, ManyPipelinedWritesAreAppliedAndAnsweredInOrder) {
+  // More than Session::kMaxPendingWrites (16) writes pipelined on one
+  // connection: the reader pauses while 16 are in flight, and every write is
+  // applied and answered, in the order sent (one writer thread, FIFO).
+  DaemonProcess daemon(BigWrites());
+  daemon.Start();
+  RawConnection c(daemon.port());
+  ASSERT_TRUE(c.connected());
+  c.Authenticate();
+  constexpr int kWrites = 60;
+  std::string bytes;
+  for (int i = 0; i < kWrites; ++i) {
+    // Each write renames subject p1: the last name must win.
+    proto::UpsertSubjectsRequest u;
+    proto::Subject* s = u.add_subjects();
+    s->set_id("p1");
+    s->set_code(MakeCode("P0000001"));
+    s->set_name(absl::StrFormat("福州第%d号贸易有限公司", i));
+    bytes +=
+        protocol::EncodeFrame(static_cast<uint16_t>(Opcode::kUpsertSubjects),
+                              100 + i, 0, u.SerializeAsString());
+  }
+  ASSERT_TRUE(c.Send(bytes));
+  uint64_t last_version = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    RawConnection::Reply r = c.Read(std::chrono::seconds(60));
+    ASSERT_TRUE(r.ok) << i;
+    ASSERT_EQ(r.header.flags & protocol::kFlagError, 0)
+        << r.error.ShortDebugString();
+    EXPECT_EQ(r.header.request_id, static_cast<uint64_t>(100 + i));
+    proto::WriteResponse w;
+    ASSERT_TRUE(w.ParseFromString(r.body));
+    EXPECT_GT(w.data_version(), last_version);
+    last_version = w.data_version();
+  }
+  auto client = daemon.Connect();
+  ASSERT_NE(client, nullptr);
+  auto got = client->SubjectLookup(LookupId("p1"));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->subjects(0).name(),
+            absl::StrFormat("福州第%d号贸易有限公司", kWrites - 1));
+}
+
 TEST(WritesTest, ConcurrentWritersAndReaders) {
   DaemonProcess daemon(BigWrites());
   daemon.Start();
