@@ -10,6 +10,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -81,6 +84,16 @@ bool SplitEndpoint(const std::string& ep, std::string* host,
   return !host->empty() && !port->empty();
 }
 
+// OpenSSL's newest queued error (then the queue is cleared), or "" .
+std::string OpenSslReason() {
+  const unsigned long e = ERR_peek_last_error();
+  ERR_clear_error();
+  if (e == 0) return "";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof(buf));
+  return buf;
+}
+
 }  // namespace
 
 uint32_t WireErrorOf(const absl::Status& status) {
@@ -92,9 +105,18 @@ uint32_t WireErrorOf(const absl::Status& status) {
 
 Client::Client(ClientOptions options) : options_(std::move(options)) {}
 
-Client::~Client() { Disconnect(); }
+Client::~Client() {
+  Disconnect();
+  if (ssl_ctx_ != nullptr) SSL_CTX_free(ssl_ctx_);
+}
 
 void Client::Disconnect() {
+  if (ssl_ != nullptr) {
+    // No close_notify: the connection is dropped either way, and a
+    // SSL_shutdown on a broken connection could block.
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   arrived_.clear();
@@ -170,6 +192,7 @@ absl::Status Client::ConnectTo(const std::string& ep) {
       fd_ = fd;
       endpoint_ = ep;
       ::freeaddrinfo(res);
+      if (options_.tls) return StartTls(host);
       return absl::OkStatus();
     }
     last = absl::UnavailableError(
@@ -178,6 +201,89 @@ absl::Status Client::ConnectTo(const std::string& ep) {
   }
   ::freeaddrinfo(res);
   return last;
+}
+
+absl::Status Client::WaitFd(short events, const char* what) {
+  const auto left = deadline_ - std::chrono::steady_clock::now();
+  const int ms = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(left).count());
+  pollfd p{fd_, events, 0};
+  if (ms <= 0 || ::poll(&p, 1, ms) <= 0) {
+    return absl::DeadlineExceededError(
+        absl::StrFormat("client: %s timed out", what));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Client::StartTls(const std::string& host) {
+  ERR_clear_error();
+  if (ssl_ctx_ == nullptr) {
+    ssl_ctx_ = SSL_CTX_new(TLS_client_method());
+    if (ssl_ctx_ == nullptr) {
+      return absl::InternalError("client: TLS: " + OpenSslReason());
+    }
+    SSL_CTX_set_min_proto_version(ssl_ctx_, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ssl_ctx_, SSL_VERIFY_PEER, nullptr);
+    const int loaded =
+        options_.tls_ca_file.empty()
+            ? SSL_CTX_set_default_verify_paths(ssl_ctx_)
+            : SSL_CTX_load_verify_locations(
+                  ssl_ctx_, options_.tls_ca_file.c_str(), nullptr);
+    if (loaded != 1) {
+      const std::string reason = OpenSslReason();
+      SSL_CTX_free(ssl_ctx_);
+      ssl_ctx_ = nullptr;
+      return absl::InvalidArgumentError(
+          absl::StrFormat("client: tls_ca_file: cannot load '%s': %s",
+                          options_.tls_ca_file, reason));
+    }
+  }
+  ssl_ = SSL_new(ssl_ctx_);
+  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) {
+    return absl::InternalError("client: TLS: " + OpenSslReason());
+  }
+  // Verify the name we connected to: an IP address against the
+  // certificate's IP SANs, a host name against its DNS names (and send it
+  // as SNI).
+  in6_addr addr;
+  const bool is_ip = ::inet_pton(AF_INET, host.c_str(), &addr) == 1 ||
+                     ::inet_pton(AF_INET6, host.c_str(), &addr) == 1;
+  if (is_ip) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl_, host.c_str());
+    SSL_set1_host(ssl_, host.c_str());
+  }
+  deadline_ = std::chrono::steady_clock::now() + options_.connect_timeout;
+  while (true) {
+    const int r = SSL_connect(ssl_);
+    if (r == 1) return absl::OkStatus();
+    const int e = SSL_get_error(ssl_, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (absl::Status s = WaitFd(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+                                  "TLS handshake");
+          !s.ok()) {
+        return s;
+      }
+      continue;
+    }
+    std::string reason;
+    const long verify = SSL_get_verify_result(ssl_);
+    if (verify != X509_V_OK) {
+      reason = absl::StrFormat("certificate verification failed: %s",
+                               X509_verify_cert_error_string(verify));
+      ERR_clear_error();
+    } else {
+      reason = OpenSslReason();
+      if (reason.empty()) {
+        reason = e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN
+                     ? "connection closed by the server"
+                     : absl::StrFormat("SSL error %d", e);
+      }
+    }
+    return absl::UnavailableError(
+        absl::StrFormat("%s: TLS handshake failed: %s", endpoint_, reason));
+  }
 }
 
 absl::Status Client::Handshake() {
@@ -192,6 +298,28 @@ absl::Status Client::Handshake() {
 }
 
 absl::Status Client::WriteAll(std::string_view bytes) {
+  while (ssl_ != nullptr && !bytes.empty()) {
+    const int n =
+        SSL_write(ssl_, bytes.data(),
+                  static_cast<int>(std::min<size_t>(bytes.size(), 1 << 30)));
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    const int e = SSL_get_error(ssl_, n);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (absl::Status s =
+              WaitFd(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, "write");
+          !s.ok()) {
+        return s;
+      }
+      continue;
+    }
+    const std::string reason = OpenSslReason();
+    return absl::UnavailableError(
+        absl::StrFormat("%s: TLS send: %s", endpoint_,
+                        reason.empty() ? "connection closed" : reason));
+  }
   while (!bytes.empty()) {
     const auto left = deadline_ - std::chrono::steady_clock::now();
     const int ms = static_cast<int>(
@@ -214,6 +342,31 @@ absl::Status Client::WriteAll(std::string_view bytes) {
 
 absl::Status Client::ReadExact(char* out, size_t n) {
   size_t got = 0;
+  while (ssl_ != nullptr && got < n) {
+    // SSL_read first: it may hold decrypted bytes that poll() cannot see.
+    const int r = SSL_read(
+        ssl_, out + got, static_cast<int>(std::min<size_t>(n - got, 1 << 30)));
+    if (r > 0) {
+      got += static_cast<size_t>(r);
+      continue;
+    }
+    const int e = SSL_get_error(ssl_, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (absl::Status s =
+              WaitFd(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, "reply");
+          !s.ok()) {
+        return absl::DeadlineExceededError("client: reply timed out");
+      }
+      continue;
+    }
+    const std::string reason = OpenSslReason();
+    if (e == SSL_ERROR_ZERO_RETURN || reason.empty() ||
+        reason.find("unexpected eof") != std::string::npos) {
+      return absl::UnavailableError(endpoint_ + ": connection closed");
+    }
+    return absl::UnavailableError(
+        absl::StrFormat("%s: TLS recv: %s", endpoint_, reason));
+  }
   while (got < n) {
     const auto left = deadline_ - std::chrono::steady_clock::now();
     const int ms = static_cast<int>(

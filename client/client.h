@@ -7,6 +7,12 @@
 //   auto client = Client::Connect(o);            // first endpoint that answers
 //   auto r = (*client)->Check(request);          // StatusOr<CheckResponse>
 //
+// TLS (options.tls): OpenSSL, TLS 1.2 at least, the server certificate
+// verified against the system CAs or only options.tls_ca_file, and against
+// the endpoint's host (DNS name or IP address in subjectAltName). A failed
+// handshake or verification is Unavailable "HOST:PORT: TLS handshake failed:
+// <reason>" (and the next endpoint is tried).
+//
 // Errors: a reply with kFlagError becomes an absl::Status (InvalidArgument,
 // NotFound, PermissionDenied, Unauthenticated, ResourceExhausted,
 // Unavailable, ...) whose message is "<wire name>: <daemon's message>" and
@@ -36,6 +42,10 @@
 #include <string_view>
 #include <vector>
 
+// OpenSSL types, kept out of this header.
+struct ssl_st;
+struct ssl_ctx_st;
+
 namespace creditd {
 
 inline constexpr char kWireErrorPayload[] = "creditd.wire_error";
@@ -47,6 +57,8 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{10000};
   uint64_t max_response_bytes = 64ull << 20;  // larger replies are refused
+  bool tls = false;                           // speak TLS to every endpoint
+  std::string tls_ca_file;  // PEM CA bundle to trust; empty = system CAs
 };
 
 // The wire error code carried by a status from the client, or 0.
@@ -110,6 +122,10 @@ class Client {
   absl::Status ConnectAny();
   absl::Status ConnectTo(const std::string& endpoint);
   absl::Status Handshake();
+  // TLS on the connected fd_: handshake and verification of `host`.
+  absl::Status StartTls(const std::string& host);
+  // Waits until fd_ is readable/writable, up to deadline_.
+  absl::Status WaitFd(short events, const char* what);
   void Disconnect();
   absl::Status WriteAll(std::string_view bytes);
   absl::Status ReadExact(char* out, size_t n);
@@ -121,6 +137,8 @@ class Client {
 
   ClientOptions options_;
   int fd_ = -1;
+  ::ssl_ctx_st* ssl_ctx_ = nullptr;  // created at the first TLS connect
+  ::ssl_st* ssl_ = nullptr;          // the TLS session on fd_, or null
   size_t next_endpoint_ = 0;
   std::string endpoint_;
   uint64_t next_id_ = 1;

@@ -12,7 +12,11 @@ namespace {
 
 constexpr char kRemoteUsage[] =
     "usage: creditctl <command> --connect HOST:PORT [--connect HOST:PORT...]\n"
-    "                 [--token-file FILE] [--timeout-ms N] ...\n"
+    "                 [--token-file FILE] [--timeout-ms N]\n"
+    "                 [--tls [--tls-ca FILE]] ...\n"
+    "  --tls           speak TLS (the daemon has [tls] enabled = true); the\n"
+    "                  certificate must name HOST and chain to a system CA,\n"
+    "                  or to --tls-ca FILE (PEM) when given\n"
     "  ping                              round trip to the daemon\n"
     "  check CODE [--name N] --scenario S [--date YYYY-MM-DD] [--admin]\n"
     "  match NAME [--top K] [--region PREFIX]\n"
@@ -57,6 +61,10 @@ int RunRemoteCommand(const std::string& command,
       return 0;
     } else if (a == "--connect" && has_value) {
       options.endpoints.push_back(args[++i]);
+    } else if (a == "--tls") {
+      options.tls = true;
+    } else if (a == "--tls-ca" && has_value) {
+      options.tls_ca_file = args[++i];
     } else if (a == "--token-file" && has_value) {
       token_file = args[++i];
     } else if (a == "--timeout-ms" && has_value) {
@@ -97,6 +105,10 @@ int RunRemoteCommand(const std::string& command,
   if (options.endpoints.empty()) {
     std::fprintf(err, "creditctl: %s needs --connect HOST:PORT\n%s",
                  command.c_str(), kRemoteUsage);
+    return 2;
+  }
+  if (!options.tls_ca_file.empty() && !options.tls) {
+    std::fprintf(err, "creditctl: --tls-ca needs --tls\n");
     return 2;
   }
   if (!token_file.empty()) {

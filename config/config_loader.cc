@@ -54,7 +54,9 @@ class Loader {
               {"address", &c.metrics_address},
               {"port", &c.metrics_port}}},
             {"audit",
-             {{"dir", &c.audit_dir}, {"rotate_bytes", &c.audit_rotate_bytes}}},
+             {{"dir", &c.audit_dir},
+              {"rotate_bytes", &c.audit_rotate_bytes},
+              {"fsync_interval_ms", &c.audit_fsync_interval_ms}}},
             {"tls",
              {{"enabled", &c.tls_enabled},
               {"cert_file", &c.tls_cert_file},
@@ -92,6 +94,12 @@ class Loader {
     }
     if (auto e = config_internal::FirstInvalidField(c)) {
       return Error(LineForKey(e->key), e->key, e->reason);
+    }
+    if (c.tls_enabled) {
+      c.tls_cert_file_origin =
+          absl::StrFormat("%s:%d", file_, LineForKey("tls.cert_file"));
+      c.tls_key_file_origin =
+          absl::StrFormat("%s:%d", file_, LineForKey("tls.key_file"));
     }
     return c;
   }

@@ -199,6 +199,9 @@ std::optional<FieldError> FirstInvalidField(const DaemonConfig& c) {
   if ((e = CheckRange("audit.rotate_bytes", c.audit_rotate_bytes,
                       l::kMinAuditRotateBytes, l::kMaxAuditRotateBytesCeiling)))
     return e;
+  if ((e = CheckRange("audit.fsync_interval_ms", c.audit_fsync_interval_ms, 0,
+                      l::kMaxAuditFsyncIntervalMsCeiling)))
+    return e;
   if (c.tls_enabled) {
     if ((e = CheckNonEmpty("tls.cert_file", c.tls_cert_file,
                            "a PEM certificate file when tls.enabled = true")))

@@ -74,12 +74,22 @@ struct DaemonConfig {
   std::string audit_dir = "/var/lib/creditd/audit";  // dir
   int64_t audit_rotate_bytes = 256 * limits::kMiB;   // rotate_bytes: bytes,
                                                      // 1 MiB..64 GiB
+  // fsync_interval_ms: ms, 0..60000. 0 = fdatasync every entry before the
+  // check is answered (no acknowledged receipt lost on power failure; check
+  // throughput bounded by the disk's flush rate); N = a background flush
+  // every N ms (a power loss can lose the last N ms of entries; a crash of
+  // the process loses none). Applies at start (not on SIGHUP).
+  int64_t audit_fsync_interval_ms = 100;
 
   // [tls] TLS on the client port (Asio SSL / OpenSSL)
   bool tls_enabled = false;   // enabled
   std::string tls_cert_file;  // cert_file: PEM chain; required when enabled
   std::string tls_key_file;   // key_file: PEM private key; required when
                               // enabled
+  // Where cert_file and key_file were set ("creditd.toml:41"), for start-up
+  // errors; filled by the loader, empty for a config built in code. Not keys.
+  std::string tls_cert_file_origin;
+  std::string tls_key_file_origin;
 
   // [limits] every limit finite by default, ceilings in config/limits.h
   int64_t max_frame_bytes = 4 * limits::kMiB;           // bytes, 1 KiB..64 MiB

@@ -63,6 +63,9 @@ inline constexpr int64_t kMaxAuthTokens = 1'024;
 // Audit log file size before rotation.
 inline constexpr int64_t kMinAuditRotateBytes = 1 * kMiB;
 inline constexpr int64_t kMaxAuditRotateBytesCeiling = 64 * kGiB;
+// Audit disk flush interval, ms (0 = flush every entry before the reply);
+// check/audit_log.h accepts intervals up to this.
+inline constexpr int64_t kMaxAuditFsyncIntervalMsCeiling = 60000;
 
 // Files read whole at start or reload: refuse anything larger before reading.
 inline constexpr int64_t kMaxConfigFileBytes = 1 * kMiB;

@@ -9,6 +9,7 @@
 #include "config/measures.h"
 #include "daemon/server.h"
 #include "daemon/state.h"
+#include "daemon/tls.h"
 #include "index/registry.h"
 
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -65,12 +66,9 @@ int main(int argc, char** argv) {
       creditd::LoadDaemonConfig(config_path);
   if (!config.ok()) return Fail(std::string(config.status().message()));
   if (!data_dir.empty()) config->data_dir = data_dir;
-  // Refuse rather than serve plain TCP to clients that were promised TLS.
-  if (config->tls_enabled) {
-    return Fail(config_path +
-                ": tls.enabled: TLS is not implemented yet in creditd 0.1 "
-                "(set enabled = false and terminate TLS in front)");
-  }
+  // Certificate problems are reported before the (long) registry load.
+  auto tls = creditd::MakeServerTlsContext(*config);
+  if (!tls.ok()) return Fail(std::string(tls.status().message()));
 
   absl::StatusOr<creditd::MeasuresList> measures =
       config->measures_file.empty()
@@ -106,7 +104,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  creditd::Server server(&state, config_path);
+  creditd::Server server(&state, config_path, std::move(*tls));
   if (absl::Status s = server.Start(); !s.ok()) {
     return Fail(std::string(s.message()));
   }

@@ -75,6 +75,11 @@ std::string RenderMetrics(DaemonState& state) {
          "Connections closed for a framing error.");
   absl::StrAppendFormat(&out, "creditd_framing_errors_total %d\n",
                         state.framing_errors.load());
+  family("creditd_tls_handshake_failures_total", "counter",
+         "Connections closed because the TLS handshake failed (e.g. a "
+         "plain-TCP client on the TLS port).");
+  absl::StrAppendFormat(&out, "creditd_tls_handshake_failures_total %d\n",
+                        state.tls_handshake_failures.load());
   const auto snap = state.snapshot();
   family("creditd_registry_subjects", "gauge", "Subjects in the registry.");
   absl::StrAppendFormat(&out, "creditd_registry_subjects %d\n",

@@ -4,6 +4,7 @@
 #include "daemon/asio_internal.h"
 #include "daemon/dispatcher.h"
 #include "daemon/metrics.h"
+#include "daemon/name_refresher.h"
 #include "daemon/protocol/frame_codec.h"
 #include "daemon/session.h"
 
@@ -29,10 +30,13 @@ using asio::redirect_error;
 using asio::use_awaitable;
 
 struct Server::Impl {
-  Impl(DaemonState* s, std::string path)
+  Impl(DaemonState* s, std::string path,
+       std::shared_ptr<asio::ssl::context> tls_context)
       : state(s),
         config_path(std::move(path)),
+        tls(std::move(tls_context)),
         dispatcher(s),
+        names(s),
         acceptor(io),
         metrics_acceptor(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
@@ -48,12 +52,18 @@ struct Server::Impl {
 
   DaemonState* state;
   std::string config_path;
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
   Dispatcher dispatcher;
+  NameRefresher names;
   asio::io_context io;
   tcp::acceptor acceptor;
   tcp::acceptor metrics_acceptor;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
+  // Every write request runs here, one at a time in arrival order, so a
+  // Xapian commit (an fsync, milliseconds to seconds for a big batch) never
+  // blocks an I/O thread (daemon/session.h).
+  asio::thread_pool writer{1};
   bool stopping = false;
   bool metrics_enabled = false;
 
@@ -61,8 +71,10 @@ struct Server::Impl {
   std::list<std::weak_ptr<Session>> sessions ABSL_GUARDED_BY(mu);
 };
 
-Server::Server(DaemonState* state, std::string config_path)
-    : impl_(std::make_unique<Impl>(state, std::move(config_path))) {}
+Server::Server(DaemonState* state, std::string config_path,
+               std::shared_ptr<asio::ssl::context> tls)
+    : impl_(std::make_unique<Impl>(state, std::move(config_path),
+                                   std::move(tls))) {}
 
 Server::~Server() = default;
 
@@ -127,13 +139,19 @@ int Server::Run() {
   if (threads <= 0) {
     threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
   }
-  spdlog::info("event=serving io_threads={}", threads);
+  spdlog::info("event=serving io_threads={} tls={}", threads, d.tls != nullptr);
+  d.state->set_subjects_changed_listener(
+      [&d](uint64_t version) { d.names.Notify(version); });
+  d.names.Start();
   std::vector<std::thread> pool;
   for (int64_t i = 1; i < threads; ++i) {
     pool.emplace_back([&d]() { d.io.run(); });
   }
   d.io.run();
   for (std::thread& t : pool) t.join();
+  // A write still running (the drain was forced) finishes its commit.
+  d.writer.join();
+  d.names.Stop();
   spdlog::info("event=stopped");
   return 0;
 }
@@ -213,7 +231,8 @@ asio::awaitable<void> Server::Impl::Listen() {
       continue;
     }
     auto session =
-        std::make_shared<Session>(std::move(socket), state, &dispatcher);
+        std::make_shared<Session>(std::move(socket), state, &dispatcher,
+                                  writer.get_executor(), tls.get());
     {
       absl::MutexLock lock(&mu);
       // Drop entries of closed sessions as we go.
@@ -271,11 +290,9 @@ void Server::Impl::Reload() {
     spdlog::error("event=reload_failed error=\"{}\"", std::string(s.message()));
     return;
   }
-  // Refresh the name index too, so SIGHUP also ends its staleness after
-  // writes.
-  if (auto names = NameIndexSnapshot::Build(*state->snapshot()); names.ok()) {
-    state->set_names(std::move(*names));
-  }
+  // Rebuild the name index too (in the background, not on this I/O
+  // thread): an operator's way to force it, e.g. after a failed refresh.
+  names.RequestRebuild();
   spdlog::info("event=reloaded config={} measures_version={}", config_path,
                state->measures()->version());
 }

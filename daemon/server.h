@@ -22,13 +22,20 @@
 #include <memory>
 #include <string>
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace creditd {
 
 class Server {
  public:
   // `config_path` is re-read on SIGHUP; empty = no reload. `data_dir`
-  // overrides the file's server.data_dir on reload as at start.
-  Server(DaemonState* state, std::string config_path);
+  // overrides the file's server.data_dir on reload as at start. `tls`: the
+  // client port speaks TLS with this context (daemon/tls.h); null = plain
+  // TCP.
+  Server(DaemonState* state, std::string config_path,
+         std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~Server();
 
   // Binds the client port (and the metrics port when enabled). Unavailable

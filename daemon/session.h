@@ -4,13 +4,32 @@
 // members below need no lock):
 //   Reader:   header (20 bytes, decoded incrementally, so a wrong magic is
 //             refused after its first byte) -> limit check -> body -> dispatch
-//             -> queue the reply. Requests are answered in arrival order, each
+//             -> queue the reply. Reads are answered in arrival order, each
 //             carrying its request id (pipelining).
+//   Writes (rows with kCmdWrite, once authenticated) are not dispatched on
+//             the I/O thread: RunWrite hands them to the server's single
+//             writer thread and awaits the result there, so a slow Xapian
+//             commit stalls no connection. The reader goes on at once, so a
+//             read pipelined behind a write may be answered before the
+//             write's reply (replies are matched by request id; a write is
+//             visible to reads dispatched after its reply was queued). Writes
+//             of one connection stay in order (the writer is one FIFO
+//             thread). At most kMaxPendingWrites writes per connection are in
+//             flight; the reader stops reading until one completes, so a
+//             client cannot queue unbounded work (and memory) on the writer.
+//             Closing waits for writes in flight: their replies are sent
+//             before the connection closes.
 //   Writer:   sends everything queued in one gathered write (replies to
 //             pipelined requests leave together).
 //   Watchdog: a deadline pushed forward by every read and every completed
 //             write; on expiry it queues an idle_timeout error frame and,
 //             after a grace second, closes the socket (STYLE 13).
+// With TLS (a server context given) the connection first completes a TLS
+// handshake, bounded by idle_timeout_seconds; a client that does not speak
+// TLS (plain frames on a TLS port) fails the handshake and is closed without
+// a reply (counted in tls_handshake_failures). Reader and Writer then use
+// the TLS stream; Asio allows one read and one write in flight on it, both on
+// the strand.
 // Framing errors queue an error frame and close after it is flushed;
 // request errors are ordinary replies. Queued reply bytes over
 // max_output_buffer_bytes close the connection (a client that never reads).
@@ -20,7 +39,13 @@
 #include "daemon/asio_internal.h"
 #include "daemon/dispatcher.h"
 #include "daemon/error_codes.h"
+#include "daemon/protocol/frame.h"
 #include "daemon/state.h"
+
+// clang-format off
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+// clang-format on
 
 #include <chrono>
 #include <memory>
@@ -31,7 +56,14 @@ namespace creditd {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher);
+  // Writes of one connection dispatched to the writer and not yet answered.
+  static constexpr int kMaxPendingWrites = 16;
+
+  // `writer`: the executor every write request runs on (one thread, FIFO).
+  // `tls`: the server TLS context, or null for plain TCP; not owned, must
+  // outlive the session.
+  Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
+          asio::any_io_executor writer, asio::ssl::context* tls = nullptr);
   ~Session();
 
   // Runs the connection to its end. co_spawn it on socket's executor.
@@ -46,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> Reader();
   asio::awaitable<void> Writer();
   asio::awaitable<void> Watchdog();
+  // Dispatches a write request on writer_ and queues its reply.
+  asio::awaitable<void> RunWrite(protocol::FrameHeader header,
+                                 std::string body);
   // Queues a frame; closes the connection when the queue grows past
   // max_output_buffer_bytes.
   void Enqueue(std::string frame);
@@ -56,16 +91,25 @@ class Session : public std::enable_shared_from_this<Session> {
   void HardClose();
   void Wake();
   void Touch();
+  // The socket or the TLS stream, whichever this connection uses.
+  asio::awaitable<size_t> ReadSome(asio::mutable_buffer buffer,
+                                   boost::system::error_code& ec);
+  asio::awaitable<void> WriteAll(const std::vector<asio::const_buffer>& buffers,
+                                 boost::system::error_code& ec);
 
   tcp::socket socket_;
+  // Wraps socket_ (declared after it, so destroyed first).
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   DaemonState* state_;
   Dispatcher* dispatcher_;
+  asio::any_io_executor writer_;
   std::shared_ptr<const DaemonConfig> config_;  // limits of this connection
   std::string peer_;
   SessionAuth auth_;
 
   asio::steady_timer wake_timer_;
   asio::steady_timer watchdog_timer_;
+  asio::steady_timer write_slot_timer_;  // reader waits for a write slot
   std::chrono::steady_clock::time_point deadline_;
 
   std::vector<std::string> queue_;
@@ -74,6 +118,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool idle_reported_ = false;
   bool writer_done_ = false;
+  int pending_writes_ = 0;         // dispatched to writer_, reply not queued
+  bool shutdown_pending_ = false;  // Shutdown() waits for pending_writes_
 };
 
 }  // namespace creditd

@@ -6,6 +6,7 @@
 #endif
 
 #include "absl/strings/str_format.h"
+#include "spdlog/spdlog.h"
 
 namespace creditd {
 
@@ -37,6 +38,13 @@ DaemonState::DaemonState(RegistryHolder* registry, DaemonConfig config,
 DaemonState::~DaemonState() = default;
 
 void DaemonState::set_names(std::shared_ptr<const NameIndexSnapshot> names) {
+  absl::MutexLock lock(&engine_mu_);
+  // A SIGHUP build and a refresher build may finish out of order.
+  if (const auto old = names_.load();
+      old != nullptr && names != nullptr &&
+      old->registry_version > names->registry_version) {
+    return;
+  }
   names_.store(std::move(names));
   if (check_engine() != nullptr) {
     RebuildCheckEngine(*config(), measures()).IgnoreError();
@@ -47,6 +55,7 @@ absl::Status DaemonState::Install(
     DaemonConfig config, std::shared_ptr<const MeasuresList> measures) {
   Authenticator probe;
   if (absl::Status s = probe.Reload(config.tokens); !s.ok()) return s;
+  absl::MutexLock lock(&engine_mu_);
   if (check_engine_.load() != nullptr) {
     if (absl::Status s = RebuildCheckEngine(config, measures); !s.ok()) {
       return s;
@@ -86,16 +95,26 @@ absl::Status DaemonState::StartCheckEngine() {
   AuditLogOptions options;
   options.rotate_bytes = cfg->audit_rotate_bytes;
   // Each entry is written (write(2)) before the check is answered, so a crash
-  // of the daemon loses none; the disk flush is batched every 100 ms, so a
-  // power loss can lose at most the last 100 ms of entries. An fdatasync per
-  // check capped throughput at the disk's flush rate (~800 checks/s measured,
-  // docs/performance.md). Not yet a config key (docs/operations.md).
-  options.fsync = FsyncPolicy::kInterval;
-  options.fsync_interval_ms = 100;
+  // of the daemon loses none. audit.fsync_interval_ms picks the disk flush:
+  // 0 = fdatasync before the reply (durable across power loss, but check
+  // throughput is the disk's flush rate, ~800 checks/s measured here,
+  // docs/performance.md); N = every N ms in the background (a power loss can
+  // lose the last N ms of entries). docs/operations.md.
+  if (cfg->audit_fsync_interval_ms == 0) {
+    options.fsync = FsyncPolicy::kEveryEntry;
+  } else {
+    options.fsync = FsyncPolicy::kInterval;
+    options.fsync_interval_ms = cfg->audit_fsync_interval_ms;
+  }
   options.time_zone = cfg->time_zone;
   auto log = AuditLog::Open(cfg->audit_dir, options);
   if (!log.ok()) return log.status();
   audit_log_ = std::shared_ptr<AuditLog>(std::move(*log));
+  spdlog::info(
+      "event=audit_opened dir={} fsync={} fsync_interval_ms={}", cfg->audit_dir,
+      options.fsync == FsyncPolicy::kEveryEntry ? "every_entry" : "interval",
+      cfg->audit_fsync_interval_ms);
+  absl::MutexLock lock(&engine_mu_);
   return RebuildCheckEngine(*cfg, measures());
 }
 

@@ -16,10 +16,12 @@
 #include "matcher/name_matcher.h"
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,8 +77,18 @@ class DaemonState {
   absl::Status Install(DaemonConfig config,
                        std::shared_ptr<const MeasuresList> measures);
   // Installs a new name index and rebuilds the check engine over it (the two
-  // share one index).
+  // share one index). An index older than the installed one is ignored.
   void set_names(std::shared_ptr<const NameIndexSnapshot> names);
+  // Called by the write handlers after a write that changed subjects (new,
+  // renamed, deleted) was published as registry version `version`; forwards
+  // to the listener (the NameRefresher, daemon/name_refresher.h).
+  void SubjectsChanged(uint64_t version) const {
+    if (subjects_changed_) subjects_changed_(version);
+  }
+  // REQUIRES: called before any request is served (not synchronised).
+  void set_subjects_changed_listener(std::function<void(uint64_t)> f) {
+    subjects_changed_ = std::move(f);
+  }
   // Opens the audit log in config().audit_dir and builds the check engine.
   // Unavailable when this build has no check engine.
   absl::Status StartCheckEngine();
@@ -88,6 +100,7 @@ class DaemonState {
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> framing_errors{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};
   const absl::Time started = absl::Now();
 
  private:
@@ -101,6 +114,10 @@ class DaemonState {
   std::atomic<std::shared_ptr<const CheckEngine>> check_engine_;
   std::shared_ptr<AuditLog> audit_log_;
   Authenticator auth_;
+  // Serialises check engine rebuilds (SIGHUP Install and set_names from the
+  // name refresher) so that neither overwrites the other's newer input.
+  absl::Mutex engine_mu_;
+  std::function<void(uint64_t)> subjects_changed_;
   std::array<CommandCounters, kMaxCommands> counters_;
   std::atomic<uint64_t> write_flags_{0};
 };

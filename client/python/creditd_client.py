@@ -11,9 +11,18 @@ build/client/python/ (or run:
     with Client("127.0.0.1", 7411, token="...") as c:
         r = c.check("91350100M000100Y43", scenario="bidding")
         print(r.verdict, r.receipt)
+
+TLS (a daemon with [tls] enabled = true, docs/security.md): pass tls=True, and
+cafile="ca.pem" when the daemon's certificate is not signed by a CA the system
+trusts. The certificate must name the host connected to (DNS name or IP
+address in its subjectAltName); TLS 1.2 is the minimum.
+
+    with Client("creditd.example", 7379, token="...", tls=True, cafile="ca.pem") as c:
+        ...
 """
 
 import socket
+import ssl
 import struct
 
 import creditd_pb2 as pb
@@ -49,14 +58,33 @@ class CreditdError(Exception):
 class Client:
     """One connection; calls are sequential (the C++ client pipelines)."""
 
-    def __init__(self, host, port, token=None, timeout=10.0, client="creditd-python/0.1"):
-        self._sock = socket.create_connection((host, port), timeout=timeout)
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, host, port, token=None, timeout=10.0, client="creditd-python/0.1",
+                 tls=False, cafile=None):
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            # Verifies the chain (system CAs, or only cafile when given) and the
+            # host name; refuses anything below TLS 1.2.
+            context = ssl.create_default_context(cafile=cafile)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            try:
+                sock = context.wrap_socket(sock, server_hostname=host)
+            except BaseException:
+                sock.close()
+                raise
+        elif cafile is not None:
+            sock.close()
+            raise ValueError("cafile is only used with tls=True")
+        self._sock = sock
         self._next_id = 1
-        self.server = self._call("hello", pb.HelloRequest(client=client), pb.HelloResponse)
-        self.identity = None
-        if token is not None:
-            self.identity = self._call("auth", pb.AuthRequest(token=token), pb.AuthResponse)
+        try:
+            self.server = self._call("hello", pb.HelloRequest(client=client), pb.HelloResponse)
+            self.identity = None
+            if token is not None:
+                self.identity = self._call("auth", pb.AuthRequest(token=token), pb.AuthResponse)
+        except BaseException:
+            sock.close()
+            raise
 
     def close(self):
         self._sock.close()

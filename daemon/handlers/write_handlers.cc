@@ -35,6 +35,11 @@ absl::StatusOr<pb::WriteResponse> Apply(const WriteBatch& batch,
   }
   spdlog::info("event=write op={} token={} entries={} version={}", op,
                ctx.session->principal.name, batch.size(), s->version);
+  // Names changed: the name index (match, name-only checks) is rebuilt in
+  // the background (daemon/name_refresher.h). Records do not touch it.
+  if (s->subjects_new + s->subjects_replaced + s->subjects_deleted > 0) {
+    ctx.state->SubjectsChanged(s->version);
+  }
   pb::WriteResponse r;
   r.set_data_version(s->version);
   r.set_subjects_new(s->subjects_new);

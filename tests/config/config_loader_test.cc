@@ -114,6 +114,14 @@ TEST(ConfigLoaderTest, BadInputCatalogue) {
       {"[audit]\nrotate_bytes = 10\n",
        "c.toml:2: audit.rotate_bytes: 10 is out of range (allowed range "
        "1048576..68719476736)"},
+      {"[audit]\nfsync_interval_ms = -1\n",
+       "c.toml:2: audit.fsync_interval_ms: -1 is out of range (allowed range "
+       "0..60000)"},
+      {"[audit]\nfsync_interval_ms = 60001\n",
+       "c.toml:2: audit.fsync_interval_ms: 60001 is out of range (allowed "
+       "range 0..60000)"},
+      {"[audit]\nfsync_interval_ms = \"100\"\n",
+       "c.toml:2: audit.fsync_interval_ms: expected an integer, got a string"},
       {"[dups]\nrate_bar = 0\n",
        "c.toml:2: dups.rate_bar: 0 is out of range (allowed range 0 "
        "exclusive..1)"},
@@ -251,6 +259,7 @@ TEST(ConfigLoaderTest, ExampleLoadsAndMatchesDefaults) {
   EXPECT_EQ(config->metrics_port, d.metrics_port);
   EXPECT_EQ(config->audit_dir, d.audit_dir);
   EXPECT_EQ(config->audit_rotate_bytes, d.audit_rotate_bytes);
+  EXPECT_EQ(config->audit_fsync_interval_ms, d.audit_fsync_interval_ms);
   EXPECT_EQ(config->tls_enabled, d.tls_enabled);
   EXPECT_EQ(config->tls_cert_file, d.tls_cert_file);
   EXPECT_EQ(config->tls_key_file, d.tls_key_file);
@@ -295,6 +304,7 @@ TEST(ConfigLoaderTest, DocsNameEveryKey) {
                           "metrics.port",
                           "audit.dir",
                           "audit.rotate_bytes",
+                          "audit.fsync_interval_ms",
                           "tls.enabled",
                           "tls.cert_file",
                           "tls.key_file",

@@ -60,6 +60,9 @@ TEST(DaemonConfigTest, ValidateNamesKeyAndRange) {
       {"rotate", [](auto& c) { c.audit_rotate_bytes = 1000; },
        "audit.rotate_bytes: 1000 is out of range (allowed range "
        "1048576..68719476736)"},
+      {"fsync", [](auto& c) { c.audit_fsync_interval_ms = -5; },
+       "audit.fsync_interval_ms: -5 is out of range (allowed range "
+       "0..60000)"},
       {"tls cert", [](auto& c) { c.tls_enabled = true; },
        "tls.cert_file: must name a PEM certificate file when tls.enabled = "
        "true"},

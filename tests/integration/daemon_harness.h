@@ -47,6 +47,7 @@ struct Limits {
   int max_frame_bytes = 65536;
   int max_preauth_frame_bytes = 1024;
   int max_output_buffer_bytes = 65536;
+  int audit_fsync_interval_ms = 100;
 };
 
 class DaemonProcess {
@@ -59,14 +60,14 @@ class DaemonProcess {
         "[server]\naddress = \"127.0.0.1\"\nport = 0\nio_threads = 2\n"
         "data_dir = \"%s/data\"\n"
         "[metrics]\nport = 0\n"
-        "[audit]\ndir = \"%s/audit\"\n"
+        "[audit]\ndir = \"%s/audit\"\nfsync_interval_ms = %d\n"
         "[limits]\nmax_frame_bytes = %d\nmax_preauth_frame_bytes = %d\n"
         "max_batch = %d\nmax_connections = %d\nidle_timeout_seconds = %d\n"
         "max_output_buffer_bytes = %d\n",
-        dir_.path(), dir_.path(), limits_.max_frame_bytes,
-        limits_.max_preauth_frame_bytes, limits_.max_batch,
-        limits_.max_connections, limits_.idle_timeout_seconds,
-        limits_.max_output_buffer_bytes);
+        dir_.path(), dir_.path(), limits_.audit_fsync_interval_ms,
+        limits_.max_frame_bytes, limits_.max_preauth_frame_bytes,
+        limits_.max_batch, limits_.max_connections,
+        limits_.idle_timeout_seconds, limits_.max_output_buffer_bytes);
     c += absl::StrFormat(
         "[[auth.tokens]]\nname = \"admin\"\nsha256 = \"%s\"\n"
         "roles = [\"check\", \"match\", \"dups\", \"write\", \"admin\"]\n"
@@ -76,8 +77,11 @@ class DaemonProcess {
         "[[auth.tokens]]\nname = \"checker\"\nsha256 = \"%s\"\n"
         "roles = [\"check\"]\n",
         Authenticator::Sha256Hex(kCheckerToken));
+    c += extra_config_;
     return c;
   }
+  // TOML appended to Config() (e.g. a [tls] table).
+  void set_extra_config(std::string toml) { extra_config_ = std::move(toml); }
 
   // Loads the fixture with RegistryHolder (the daemon is not running yet).
   void Preload() {
@@ -175,12 +179,20 @@ class DaemonProcess {
     return c.ok() ? std::move(*c) : nullptr;
   }
 
+  // Connects with `o`, endpoints and token filled in when empty.
+  absl::StatusOr<std::unique_ptr<Client>> ConnectWith(ClientOptions o) {
+    if (o.endpoints.empty()) o.endpoints = {endpoint()};
+    if (o.token.empty()) o.token = kAdminToken;
+    return Client::Connect(std::move(o));
+  }
+
   const std::string code1 = MakeCode("M0000001");
   const std::string code2 = MakeCode("M0000002");
   const std::string code3 = MakeCode("M0000003");
 
  private:
   Limits limits_;
+  std::string extra_config_;
   TempDir dir_;
   std::string config_path_;
   std::string log_path_;

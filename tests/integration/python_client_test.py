@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -194,6 +195,94 @@ class PythonClientTest(unittest.TestCase):
             self.assertEqual(e.exception.name, "permission_denied")
         with self.assertRaises(CreditdError):
             Client("127.0.0.1", self.port, token="wrong")
+
+
+
+def start_daemon(tmp, extra_config):
+    """Loads SUBJECTS/RECORDS into tmp/db and starts creditd; returns (proc, log, port)."""
+    data = os.path.join(tmp, "db")
+    for name, text in (("s.jsonl", SUBJECTS), ("r.jsonl", RECORDS)):
+        with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    subprocess.run([CREDITCTL, "load", "--quiet", "--data", data,
+                    os.path.join(tmp, "s.jsonl"), os.path.join(tmp, "r.jsonl")],
+                   check=True, stdout=subprocess.DEVNULL)
+    config = os.path.join(tmp, "creditd.toml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write('[server]\naddress = "127.0.0.1"\nport = 0\ndata_dir = "%s"\n'
+                '[metrics]\nport = 0\n[audit]\ndir = "%s/audit"\n'
+                '[[auth.tokens]]\nname = "py"\nsha256 = "%s"\n'
+                'roles = ["check", "match", "dups", "write", "admin"]\n%s'
+                % (data, tmp, hashlib.sha256(TOKEN.encode()).hexdigest(), extra_config))
+    log = open(os.path.join(tmp, "creditd.log"), "w+")
+    proc = subprocess.Popen([CREDITD, "--config", config], stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(300):
+        log.seek(0)
+        for line in log.read().splitlines():
+            if line.startswith("listening 127.0.0.1:"):
+                return proc, log, int(line.rsplit(":", 1)[1])
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    log.seek(0)
+    raise RuntimeError("creditd did not start:\n" + log.read())
+
+
+class TlsClientTest(unittest.TestCase):
+    """The tls/cafile options against a daemon with [tls]; certificates made at run time."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="creditd-pytls-")
+        t = cls.tmp
+        cls.ca = os.path.join(t, "ca.pem")
+        with open(os.path.join(t, "san.ext"), "w") as f:
+            f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                    "extendedKeyUsage = serverAuth\n")
+        for argv in (
+                ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", t + "/ca_key.pem",
+                 "-out", cls.ca, "-days", "2", "-subj", "/CN=creditd test CA"],
+                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", t + "/key.pem",
+                 "-out", t + "/cert.csr", "-subj", "/CN=127.0.0.1"],
+                ["x509", "-req", "-in", t + "/cert.csr", "-CA", cls.ca, "-CAkey",
+                 t + "/ca_key.pem", "-CAcreateserial", "-out", t + "/cert.pem", "-days", "2",
+                 "-extfile", t + "/san.ext"]):
+            subprocess.run(["openssl"] + argv, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        cls.proc, cls.log, cls.port = start_daemon(
+            t, '[tls]\nenabled = true\ncert_file = "%s/cert.pem"\nkey_file = "%s/key.pem"\n'
+            % (t, t))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.send_signal(signal.SIGTERM)
+        cls.proc.wait(timeout=20)
+        cls.log.close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_check_and_match_over_tls(self):
+        with Client("127.0.0.1", self.port, token=TOKEN, tls=True, cafile=self.ca) as c:
+            r = c.check("91350100M000100Y43", scenario="bidding", date="2024-06-01")
+            self.assertEqual(r.verdict, "block")
+            m = c.match("华为技术有限公司")
+            self.assertEqual(m.candidates[0].subject.id, "S2")
+        with Client("localhost", self.port, token=TOKEN, tls=True, cafile=self.ca) as c:
+            self.assertEqual(c.ping(b"x").payload, b"x")
+
+    def test_untrusted_certificate_is_refused(self):
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            Client("127.0.0.1", self.port, token=TOKEN, tls=True)
+
+    def test_plain_client_fails_cleanly_and_daemon_keeps_serving(self):
+        with self.assertRaises((ConnectionError, OSError)):
+            Client("127.0.0.1", self.port, token=TOKEN, timeout=5.0)
+        with Client("127.0.0.1", self.port, token=TOKEN, tls=True, cafile=self.ca) as c:
+            self.assertEqual(c.ping(b"alive").payload, b"alive")
+        self.assertIsNone(self.proc.poll())
+
+    def test_cafile_without_tls_is_an_error(self):
+        with self.assertRaises(ValueError):
+            Client("127.0.0.1", self.port, cafile=self.ca)
 
 
 if __name__ == "__main__":
