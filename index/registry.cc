@@ -289,6 +289,9 @@ class CodeIndex {
     const Entry* e = nullptr;
     std::optional<PackedUscc> packed = PackUscc(code);
     if (packed) {
+      // Start the slot's cache miss beside the control bytes' instead of
+      // after them (find reads the control group, then the slot).
+      packed_.prefetch(*packed);
       auto it = packed_.find(*packed);
       if (it != packed_.end()) e = &it->second;
     } else {
