@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,7 +50,13 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     if (out_open) fds[n++] = {out[0], POLLIN, 0};
     if (err_open) fds[n++] = {err[0], POLLIN, 0};
     if (in[1] >= 0) fds[n++] = {in[1], POLLOUT, 0};
-    if (poll(fds, n, 10000) <= 0) break;
+    // No timeout: a child that is silent for a while (creditctl load --quiet
+    // on a loaded machine) is not hung, and giving up here used to close
+    // its pipes and kill it with SIGPIPE (exit 141). ctest's timeout bounds
+    // a real hang.
+    const int ready = poll(fds, n, -1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
     for (int k = 0; k < n; ++k) {
       if (fds[k].revents == 0) continue;
       if (fds[k].fd == in[1]) {
