@@ -1,10 +1,13 @@
 #include "check/audit_log.h"
 
+#include "index/uscc.h"
+
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "openssl/evp.h"
 #include "openssl/rand.h"
+#include "pii/mask.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,8 +102,17 @@ std::string EntryToJson(const AuditEntry& e) {
     j["batch_index"] = e.batch_index;
     j["batch_size"] = e.batch_size;
   }
-  j["input"] = {{"code", Truncated(e.code)},
-                {"name", Truncated(e.name)},
+  // Resident identity numbers in the input are masked before the entry is
+  // written (docs/security.md, Personal data): the log is evidence of what
+  // was asked, not a store of who was asked about. Masked before truncating,
+  // so a cut never leaves a partial number in clear. A valid USCC is never
+  // masked (no USCC is taken for an identity number: the pattern needs a
+  // date of birth, but a numeric code could carry one by chance).
+  const std::string code = ValidateUscc(e.code).ok()
+                               ? std::string(e.code)
+                               : pii::MaskIdNumbers(e.code);
+  j["input"] = {{"code", Truncated(code)},
+                {"name", Truncated(pii::MaskIdNumbers(e.name))},
                 {"scenario", Truncated(e.scenario)},
                 {"date", e.date},
                 {"admin_view", e.admin_view}};
