@@ -50,13 +50,14 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     if (out_open) fds[n++] = {out[0], POLLIN, 0};
     if (err_open) fds[n++] = {err[0], POLLIN, 0};
     if (in[1] >= 0) fds[n++] = {in[1], POLLOUT, 0};
-    // No timeout: a child that is silent for a while (creditctl load --quiet
-    // on a loaded machine) is not hung, and giving up here used to close
-    // its pipes and kill it with SIGPIPE (exit 141). ctest's timeout bounds
-    // a real hang.
-    const int ready = poll(fds, n, -1);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) break;
+    // No timeout of our own: a child that is silent for a while (a load
+    // with --quiet on a loaded machine) must not find its pipes closed and
+    // die of SIGPIPE (exit 141, seen under load); ctest's timeout bounds
+    // a child that hangs.
+    if (poll(fds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
     for (int k = 0; k < n; ++k) {
       if (fds[k].revents == 0) continue;
       if (fds[k].fd == in[1]) {
