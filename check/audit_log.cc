@@ -1,10 +1,13 @@
 #include "check/audit_log.h"
 
+#include "index/uscc.h"
+
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "openssl/evp.h"
 #include "openssl/rand.h"
+#include "pii/mask.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,8 +102,17 @@ std::string EntryToJson(const AuditEntry& e) {
     j["batch_index"] = e.batch_index;
     j["batch_size"] = e.batch_size;
   }
-  j["input"] = {{"code", Truncated(e.code)},
-                {"name", Truncated(e.name)},
+  // Resident identity numbers in the input are masked before the entry is
+  // written (docs/security.md, Personal data): the log is evidence of what
+  // was asked, not a store of who was asked about. Masked before truncating,
+  // so a cut never leaves a partial number in clear. A valid USCC is never
+  // masked (no USCC is taken for an identity number: the pattern needs a
+  // date of birth, but a numeric code could carry one by chance).
+  const std::string code = ValidateUscc(e.code).ok()
+                               ? std::string(e.code)
+                               : pii::MaskIdNumbers(e.code);
+  j["input"] = {{"code", Truncated(code)},
+                {"name", Truncated(pii::MaskIdNumbers(e.name))},
                 {"scenario", Truncated(e.scenario)},
                 {"date", e.date},
                 {"admin_view", e.admin_view}};
@@ -525,58 +537,243 @@ absl::StatusOr<ReceiptLookup> AuditLog::LookupReceipt(
       absl::StrFormat("receipt: no entry with id '%s' in %s", id, dir_));
 }
 
-absl::StatusOr<AuditVerifyReport> VerifyAuditLog(const std::string& dir) {
+std::string_view AuditBreakKindName(AuditBreakKind kind) {
+  switch (kind) {
+    case AuditBreakKind::kEdited:
+      return "edited";
+    case AuditBreakKind::kDeleted:
+      return "deleted";
+    case AuditBreakKind::kReordered:
+      return "reordered";
+    case AuditBreakKind::kTruncated:
+      return "truncated";
+    case AuditBreakKind::kRotationBreak:
+      return "chain break at rotation";
+  }
+  return "unknown";
+}
+
+std::string AuditBreak::ToString() const {
+  std::string where =
+      line > 0 ? absl::StrFormat("%s:%d", file, line) : std::string(file);
+  return absl::StrFormat("%s: receipt %s: %s: %s", where,
+                         receipt.empty() ? "(none)" : receipt,
+                         AuditBreakKindName(kind), reason);
+}
+
+namespace {
+
+// The seq of an entry line without a full parse: we write `{"seq":N,` first.
+// Falls back to the full parse for anything else; nullopt when unreadable.
+std::optional<uint64_t> QuickSeq(const std::string& line) {
+  constexpr std::string_view kPrefix = "{\"seq\":";
+  if (line.compare(0, kPrefix.size(), kPrefix) == 0) {
+    uint64_t v = 0;
+    size_t i = kPrefix.size();
+    const size_t digits_start = i;
+    while (i < line.size() && i - digits_start < 20 && line[i] >= '0' &&
+           line[i] <= '9') {
+      v = v * 10 + static_cast<uint64_t>(line[i] - '0');
+      ++i;
+    }
+    if (i > digits_start && i < line.size() && line[i] == ',') return v;
+  }
+  absl::StatusOr<AuditEntry> e = EntryFromJson(line);
+  if (!e.ok()) return std::nullopt;
+  return e->seq;
+}
+
+// Whether an entry with `seq` appears in the log after line `after_line` of
+// file index `from` (lines counted 1-based). Used only once a break is
+// found, to tell a reordering (the entry is later) from a deletion.
+bool SeqAppearsLater(const std::string& dir, const std::vector<uint32_t>& files,
+                     size_t from, uint64_t after_line, uint64_t seq) {
+  for (size_t i = from; i < files.size(); ++i) {
+    std::ifstream in(Join(dir, FileName(files[i])), std::ios::binary);
+    std::string line;
+    uint64_t n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      if (i == from && n <= after_line) continue;
+      if (QuickSeq(line) == seq) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<AuditVerifyResult> VerifyAuditDir(
+    const std::string& dir, const AuditVerifyOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return absl::NotFoundError(
+        absl::StrFormat("%s: not a directory%s", dir,
+                        ec ? std::string(": ") + ec.message() : ""));
+  }
   absl::StatusOr<std::vector<uint32_t>> files = ListFiles(dir);
   if (!files.ok()) return files.status();
-  AuditVerifyReport report;
+  AuditVerifyResult result;
+  AuditVerifyReport& report = result.report;
   report.head.sha256 = kZeroHash;
   std::string prev_hash = kZeroHash;
   uint64_t prev_seq = 0;
+  // Where the previous entry was, to name it when the next one shows it
+  // was edited.
+  std::string prev_file;
+  uint64_t prev_line = 0;
+  std::string prev_receipt;
+  auto broken = [&](AuditBreakKind kind, std::string file, uint64_t line,
+                    std::string receipt, std::string reason) {
+    result.broken = AuditBreak{kind, std::move(file), line, std::move(receipt),
+                               std::move(reason)};
+    return result;
+  };
+  // Retention may have removed the oldest files: a log whose first file is
+  // not audit-00000001.jsonl starts where that file starts.
+  bool trust_first_entry = !files->empty() && (*files)[0] != 1;
+  if (trust_first_entry) report.first_file = FileName((*files)[0]);
   for (size_t i = 0; i < files->size(); ++i) {
     const uint32_t number = (*files)[i];
     const std::string name = FileName(number);
-    if (i > 0 && number != (*files)[i - 1] + 1) {
-      return absl::DataLossError(
-          absl::StrFormat("%s: file %d is missing", name, (*files)[i - 1] + 1));
-    }
+    const bool newest = i + 1 == files->size();
     std::ifstream in(Join(dir, name), std::ios::binary);
     if (!in) {
-      return absl::NotFoundError(absl::StrFormat("%s: cannot open", name));
+      return absl::PermissionDeniedError(absl::StrFormat(
+          "%s/%s: cannot open: %s", dir, name, std::strerror(errno)));
     }
     ++report.files;
+    const bool file_missing_before = i > 0 && number != (*files)[i - 1] + 1;
     std::string line;
     uint64_t line_number = 0;
     while (std::getline(in, line)) {
       ++line_number;
+      const bool first_in_file = line_number == 1;
+      if (line.size() > kMaxLineBytes) {
+        return broken(AuditBreakKind::kEdited, name, line_number, "",
+                      absl::StrFormat("line of %d bytes is longer than any "
+                                      "entry (limit %d)",
+                                      line.size(), kMaxLineBytes));
+      }
       if (in.eof()) {
-        return absl::DataLossError(
-            absl::StrFormat("%s:%d: torn last line (no newline; %d bytes)",
-                            name, line_number, line.size()));
+        // No final newline: the file was cut in the middle of an entry.
+        return broken(
+            AuditBreakKind::kTruncated, name, line_number, "",
+            absl::StrFormat("%s ends in a partial entry (%d bytes, no "
+                            "newline)%s",
+                            newest ? "the newest file" : "file", line.size(),
+                            newest ? "; the daemon cuts it off on open, it "
+                                     "was never acknowledged"
+                                   : ""));
       }
       absl::StatusOr<AuditEntry> e = EntryFromJson(line);
       if (!e.ok()) {
-        return absl::DataLossError(
-            absl::StrFormat("%s:%d: not a valid entry: %s", name, line_number,
-                            e.status().message()));
+        return broken(
+            AuditBreakKind::kEdited, name, line_number, "",
+            absl::StrFormat("not a valid entry: %s", e.status().message()));
+      }
+      if (e->seq == 0) {
+        return broken(AuditBreakKind::kEdited, name, line_number, e->receipt,
+                      "seq 0 (sequence numbers start at 1)");
+      }
+      if (trust_first_entry) {
+        trust_first_entry = false;
+        prev_seq = e->seq - 1;
+        prev_hash = e->prev;
+        report.first_seq = e->seq;
+      }
+      if (file_missing_before && first_in_file) {
+        return broken(
+            AuditBreakKind::kRotationBreak, name, line_number, e->receipt,
+            absl::StrFormat("file %s is missing (the chain goes from %s to %s)",
+                            FileName((*files)[i - 1] + 1),
+                            FileName((*files)[i - 1]), name));
+      }
+      if (e->seq <= prev_seq) {
+        return broken(AuditBreakKind::kReordered, name, line_number, e->receipt,
+                      absl::StrFormat("seq %d comes after seq %d (an entry "
+                                      "was moved or copied)",
+                                      e->seq, prev_seq));
       }
       if (e->seq != prev_seq + 1) {
-        return absl::DataLossError(
-            absl::StrFormat("%s:%d: seq %d follows %d (an entry is missing)",
-                            name, line_number, e->seq, prev_seq));
+        const uint64_t wanted = prev_seq + 1;
+        if (SeqAppearsLater(dir, *files, i, line_number, wanted)) {
+          return broken(AuditBreakKind::kReordered, name, line_number,
+                        e->receipt,
+                        absl::StrFormat("seq %d comes before seq %d, which "
+                                        "appears later in the log",
+                                        e->seq, wanted));
+        }
+        const std::string missing =
+            e->seq == wanted + 1
+                ? absl::StrFormat("seq %d is", wanted)
+                : absl::StrFormat("seqs %d..%d are", wanted, e->seq - 1);
+        if (first_in_file && i > 0) {
+          return broken(
+              AuditBreakKind::kRotationBreak, name, line_number, e->receipt,
+              absl::StrFormat("%s missing between the end of %s (seq %d) and "
+                              "the start of %s (seq %d): the tail of one or "
+                              "the head of the other was cut",
+                              missing, prev_file, prev_seq, name, e->seq));
+        }
+        return broken(AuditBreakKind::kDeleted, name, line_number, e->receipt,
+                      absl::StrFormat("%s missing before this entry (seq %d "
+                                      "follows %d)",
+                                      missing, e->seq, prev_seq));
       }
       if (e->prev != prev_hash) {
-        return absl::DataLossError(absl::StrFormat(
-            "%s:%d: prev does not match the SHA-256 of the previous line (a "
-            "line was edited or deleted)",
-            name, line_number));
+        if (prev_line == 0) {
+          // The first entry of the whole log: nothing before it to edit.
+          return broken(AuditBreakKind::kEdited, name, line_number, e->receipt,
+                        absl::StrFormat("the first entry's prev is %.16s..., "
+                                        "not 64 zeros",
+                                        e->prev));
+        }
+        return broken(
+            AuditBreakKind::kEdited, prev_file, prev_line, prev_receipt,
+            absl::StrFormat("its SHA-256 does not match the prev recorded by "
+                            "the next entry (%s:%d, seq %d)%s",
+                            name, line_number, e->seq,
+                            first_in_file ? " in the next file" : ""));
       }
       prev_seq = e->seq;
       prev_hash = Sha256Hex(line);
+      prev_file = name;
+      prev_line = line_number;
+      prev_receipt = e->receipt;
+      if (options.anchor && e->seq == options.anchor->seq) {
+        if (prev_hash != options.anchor->sha256) {
+          return broken(
+              AuditBreakKind::kEdited, name, line_number, e->receipt,
+              absl::StrFormat("SHA-256 %.16s... differs from the "
+                              "anchor's %.16s... for seq %d",
+                              prev_hash, options.anchor->sha256, e->seq));
+        }
+      }
       ++report.entries;
       report.head = AuditHead{prev_seq, prev_hash, name};
     }
+    if (in.bad()) {
+      return absl::InternalError(
+          absl::StrFormat("%s/%s: read error", dir, name));
+    }
   }
-  return report;
+  if (options.anchor && options.anchor->seq > report.head.seq) {
+    return broken(
+        AuditBreakKind::kTruncated, report.head.file, prev_line, prev_receipt,
+        absl::StrFormat("the log ends at seq %d but the anchor names seq %d: "
+                        "the last %d entries were cut from the end",
+                        report.head.seq, options.anchor->seq,
+                        options.anchor->seq - report.head.seq));
+  }
+  return result;
+}
+
+absl::StatusOr<AuditVerifyReport> VerifyAuditLog(const std::string& dir) {
+  absl::StatusOr<AuditVerifyResult> r = VerifyAuditDir(dir);
+  if (!r.ok()) return r.status();
+  if (r->broken) return absl::DataLossError(r->broken->ToString());
+  return r->report;
 }
 
 }  // namespace creditd

@@ -7,10 +7,10 @@
 // One entry per line. Each entry carries `seq` (1, 2, 3, ... across files and
 // restarts) and `prev`, the SHA-256 (hex) of the previous entry's line bytes
 // (without its '\n'); the first entry ever has 64 zeros. So an edited or
-// deleted line, or a deleted file in the middle, breaks the chain and Verify()
-// names where. Deleting entries at the very end cannot be seen from the log
-// alone: compare Head() with an anchor kept elsewhere (a receipt the caller
-// holds, or the head hash the daemon logs periodically).
+// deleted line, or a deleted file in the middle, breaks the chain and
+// VerifyAuditDir() names where. Deleting entries at the very end cannot be seen
+// from the log alone: compare Head() with an anchor kept elsewhere (a receipt
+// the caller holds, or the head hash the daemon logs periodically).
 //
 // Receipt ids are time-ordered and unique: "YYYYMMDD-<seq, 16 hex>-<8 hex
 // random>", e.g. "20240630-000000000000002a-9f3c1b7e". The date is the entry's
@@ -19,8 +19,9 @@
 //
 // Thread safety: Append, AppendBatch, Sync, Head and LookupReceipt may be
 // called from any thread; appends are serialised by a mutex (one line is
-// written whole, in chain order). Verify() is a free function that only
-// reads; it may run while a log is being appended (it checks what it sees).
+// written whole, in chain order). VerifyAuditDir() is a free function that
+// only reads; it may run while a log is being appended (it checks what it
+// sees).
 #ifndef CREDITD_CHECK_AUDIT_LOG_H_
 #define CREDITD_CHECK_AUDIT_LOG_H_
 
@@ -32,6 +33,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -192,15 +194,66 @@ struct AuditVerifyReport {
   size_t files = 0;
   uint64_t entries = 0;
   AuditHead head;
+  // When retention removed the oldest files (the first file present is not
+  // audit-00000001.jsonl), the chain is checked from the first entry present:
+  // its name and seq. Empty / 0 when the log starts at file 1.
+  std::string first_file;
+  uint64_t first_seq = 0;
 };
 
-// Reads every file of the log in `dir` in order and checks that each line is a
-// valid entry, that seq increases by one and that each prev is the SHA-256 of
-// the line before (across files). OK with counts; DataLoss naming the first
-// break: "audit-00000002.jsonl:17: prev does not match the SHA-256 of the
-// previous line (a line was edited or deleted)", "...: seq 12 follows 10 (an
-// entry is missing)", "audit-00000004.jsonl: file 3 is missing". A torn last
-// line of the newest file is reported as DataLoss too (Open cuts it off).
+// How the chain is broken where it first breaks.
+enum class AuditBreakKind : uint8_t {
+  kEdited,     // an entry's bytes changed: the next entry's prev does not
+               // match its SHA-256, or the line is not a valid entry
+  kDeleted,    // entries are missing inside a file (seq jumps forward and the
+               // missing seqs appear nowhere later)
+  kReordered,  // seq goes backwards, or jumps to entries that appear later
+  kTruncated,  // a file ends in a partial entry (no newline), or the log ends
+               // before the seq of the given anchor
+  kRotationBreak,  // the chain does not continue from one file to the next:
+                   // a file is missing, or the tail of one / the head of the
+                   // next was cut
+};
+std::string_view AuditBreakKindName(AuditBreakKind kind);
+
+// The first break: where, which entry, why.
+struct AuditBreak {
+  AuditBreakKind kind = AuditBreakKind::kEdited;
+  std::string file;     // file name within the directory
+  uint64_t line = 0;    // 1-based line of the entry named
+  std::string receipt;  // the receipt of that entry; "" when unreadable
+  std::string reason;
+  // "audit-00000002.jsonl:17: receipt 20240630-...: edited: <reason>"
+  std::string ToString() const;
+};
+
+struct AuditVerifyResult {
+  AuditVerifyReport report;  // counts and head up to the break
+  std::optional<AuditBreak> broken;
+};
+
+struct AuditVerifyOptions {
+  // A head recorded elsewhere earlier (AuditLog::Head()). The chain alone
+  // cannot show entries cut from the very end; with an anchor, a log that
+  // ends before anchor->seq is kTruncated, and an entry at anchor->seq whose
+  // SHA-256 differs is kEdited.
+  std::optional<AuditHead> anchor;
+};
+
+// Reads every file of the log in `dir` in order and checks that each line is
+// a valid entry, that seq increases by one and that each prev is the SHA-256
+// of the line before (across files). Returns the report, with `broken` set
+// to the first break found (the entry named is the one that was tampered
+// with when that can be told: for an edit, the edited entry, not its
+// successor). Errors (not breaks): NotFound when `dir` is not a directory,
+// PermissionDenied / Internal when a file cannot be listed, opened or read.
+// Reads only; may run while a log is being appended (it checks what it sees;
+// a line being written shows as kTruncated).
+absl::StatusOr<AuditVerifyResult> VerifyAuditDir(
+    const std::string& dir, const AuditVerifyOptions& options = {});
+
+// VerifyAuditDir as one status: OK with the report, DataLoss with
+// AuditBreak::ToString() when the chain is broken, the error otherwise.
 absl::StatusOr<AuditVerifyReport> VerifyAuditLog(const std::string& dir);
 
 // SHA-256 of `bytes` as 64 lowercase hex digits.

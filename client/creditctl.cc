@@ -1,6 +1,7 @@
 // creditctl: the command-line tool for operators and data teams. One subcommand
 // per job; each lives in its own client/*_command.cc and returns the process
 // exit status.
+#include "client/audit_command.h"
 #include "client/dups_command.h"
 #include "client/load_command.h"
 #include "client/match_command.h"
@@ -26,6 +27,8 @@ constexpr char kUsage[] =
     "             (or of a daemon's registry with --connect)\n"
     "  ping       round trip to a daemon (--connect HOST:PORT)\n"
     "  check      check a code against a daemon (--connect HOST:PORT)\n"
+    "  audit      verify the hash chain of an audit log directory (audit "
+    "verify --dir DIR)\n"
     "  help       this text\n"
     "check, match, stats and dups with --connect HOST:PORT ask a running "
     "daemon "
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
   if (command == "stats") return creditd::RunStatsCommand(args, stdout, stderr);
   if (command == "dups") return creditd::RunDupsCommand(args, stdout, stderr);
   if (command == "match") return creditd::RunMatchCommand(args, stdout, stderr);
+  if (command == "audit") return creditd::RunAuditCommand(args, stdout, stderr);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -35,7 +35,7 @@ absl::StatusOr<CheckRequest> FromProto(const pb::CheckRequest& p,
   return r;
 }
 
-void ToProto(const CheckResult& c, pb::CheckResponse* out) {
+void ToProto(const CheckResult& c, pii::View view, pb::CheckResponse* out) {
   out->set_verdict(S(ActionName(c.verdict)));
   out->set_fired(c.fired.ToString());
   if (const MeasureRule* rule = c.fired.rule) {
@@ -51,17 +51,19 @@ void ToProto(const CheckResult& c, pb::CheckResponse* out) {
   out->set_code(c.code);
   out->set_code_fault(c.code_fault);
   out->set_code_fault_detail(c.code_fault_detail);
-  for (const Subject& s : c.subjects) handlers::ToProto(s, out->add_subjects());
+  for (const Subject& s : c.subjects) {
+    handlers::ToProto(s, view, out->add_subjects());
+  }
   pb::NameCheck* n = out->mutable_name_check();
   n->set_given(c.name_check.given);
   n->set_matches(c.name_check.matches);
-  n->set_best_name(c.name_check.best_name);
+  n->set_best_name(ShowText(c.name_check.best_name, view));
   n->set_via_former_name(c.name_check.via_former_name);
   n->set_score(c.name_check.score);
   n->set_explanation(c.name_check.explanation);
   for (const CheckedRecord& r : c.records) {
     pb::CheckedRecord* p = out->add_records();
-    handlers::ToProto(r.record, p->mutable_record());
+    handlers::ToProto(r.record, view, p->mutable_record());
     p->set_disposition(S(DispositionName(r.disposition)));
     if (r.not_in_force != NotInForce::kNone) {
       p->set_not_in_force(S(NotInForceName(r.not_in_force)));
@@ -100,7 +102,7 @@ absl::StatusOr<pb::CheckResponse> Check(const pb::CheckRequest& req,
   absl::StatusOr<CheckResult> result = (*engine)->Check(*snap, *request);
   if (!result.ok()) return result.status();
   pb::CheckResponse r;
-  ToProto(*result, &r);
+  ToProto(*result, ViewFor(ctx), &r);
   return r;
 }
 
@@ -135,7 +137,7 @@ absl::StatusOr<pb::BatchCheckResponse> BatchCheck(
     pb::BatchCheckEntry* e = r.mutable_entries(position[i]);
     const auto& one = (*results)[i];
     if (one.ok()) {
-      ToProto(*one, e->mutable_result());
+      ToProto(*one, ViewFor(ctx), e->mutable_result());
     } else {
       const WireError code = WireErrorFromStatus(one.status());
       e->mutable_error()->set_code(static_cast<uint32_t>(code));

@@ -20,12 +20,32 @@ absl::StatusOr<Date> OptionalDate(std::string_view text,
   return *d;
 }
 
-void ToProto(const Subject& s, proto::Subject* out) {
+pii::View ViewFor(const RequestContext& ctx) {
+  if (ctx.session != nullptr && ctx.session->authenticated &&
+      (ctx.session->principal.roles & kRoleAdmin) != 0) {
+    return pii::View::kClear;
+  }
+  return pii::View::kMasked;
+}
+
+std::string ShowText(std::string_view text, pii::View view) {
+  return view == pii::View::kClear ? std::string(text)
+                                   : pii::MaskIdNumbers(text);
+}
+
+void ToProto(const Subject& s, pii::View view, proto::Subject* out) {
   out->set_id(s.id);
   out->set_code(s.code);
-  out->set_name(s.name);
-  for (const auto& f : s.former_names) out->add_former_names(f);
-  out->set_legal_rep(s.legal_rep);
+  // The name of an individual business (个体工商户) is often its operator's
+  // personal name, but it is also the registered name that callers search
+  // and compare: it is shown; an identity number inside it is not.
+  out->set_name(ShowText(s.name, view));
+  for (const auto& f : s.former_names) {
+    out->add_former_names(ShowText(f, view));
+  }
+  out->set_legal_rep(view == pii::View::kClear
+                         ? s.legal_rep
+                         : pii::MaskPersonName(s.legal_rep));
   out->set_region(s.region);
   out->set_status(S(SubjectStatusName(s.status)));
   out->set_registered_on(FormatDate(s.registered_on));
@@ -35,15 +55,15 @@ void ToProto(const Subject& s, proto::Subject* out) {
   out->set_kind(S(SubjectKindName(KindOfCode(s.code))));
 }
 
-void ToProto(const Record& r, proto::Record* out) {
+void ToProto(const Record& r, pii::View view, proto::Record* out) {
   out->set_id(r.id);
   out->set_code(r.code);
   out->set_list(r.list);
-  out->set_name(r.name);
-  out->set_authority(r.authority);
-  out->set_basis(r.basis);
-  out->set_doc_no(r.doc_no);
-  out->set_detail(r.detail);
+  out->set_name(ShowText(r.name, view));
+  out->set_authority(ShowText(r.authority, view));
+  out->set_basis(ShowText(r.basis, view));
+  out->set_doc_no(ShowText(r.doc_no, view));
+  out->set_detail(ShowText(r.detail, view));
   out->set_decided_on(FormatDate(r.decided_on));
   out->set_valid_from(FormatDate(r.valid_from));
   out->set_valid_until(FormatDate(r.valid_until));

@@ -4,16 +4,30 @@
 #define CREDITD_DAEMON_HANDLERS_CONVERT_H_
 
 #include "daemon/protocol/creditd.pb.h"
+#include "daemon/state.h"
 #include "index/subject.h"
 
 #include "absl/status/statusor.h"
+#include "pii/mask.h"
 
 #include <string_view>
 
 namespace creditd::handlers {
 
-void ToProto(const Subject& s, proto::Subject* out);
-void ToProto(const Record& r, proto::Record* out);
+// Natural persons' identifiers in responses (docs/security.md, Personal
+// data): a token with the `admin` role sees them in clear, every other
+// token masked. This is the one place that decides; every response that
+// carries a Subject or a Record goes through the ToProto below with it.
+pii::View ViewFor(const RequestContext& ctx);
+
+// With pii::View::kMasked, `legal_rep` is masked to its first character
+// ("张*") and resident identity numbers in free text (subject names and
+// former names; record name, authority, basis, doc_no, detail) to their first
+// 6 and last 4 characters. Ids, codes and dates are never masked.
+void ToProto(const Subject& s, pii::View view, proto::Subject* out);
+void ToProto(const Record& r, pii::View view, proto::Record* out);
+// Free text as shown to `view`: identity numbers masked for kMasked.
+std::string ShowText(std::string_view text, pii::View view);
 // InvalidArgument naming the field ("subjects[3].registered_on: ...").
 absl::StatusOr<Subject> FromProto(const proto::Subject& s,
                                   std::string_view where);

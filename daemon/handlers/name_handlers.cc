@@ -46,7 +46,7 @@ absl::StatusOr<pb::MatchResponse> Match(const pb::MatchRequest& req,
     std::optional<Subject> s = snap->SubjectById(names->subject_ids[c.id]);
     if (!s) continue;
     pb::MatchCandidate* m = r.add_candidates();
-    ToProto(*s, m->mutable_subject());
+    ToProto(*s, ViewFor(ctx), m->mutable_subject());
     m->set_score(c.score);
     m->set_same_subject_likely(c.same_subject_likely);
     m->set_matched_name(c.matched_name);
@@ -81,7 +81,7 @@ absl::StatusOr<pb::SubjectLookupResponse> SubjectLookup(
       }
       code = std::string(v.canonical());
       for (const Subject& s : snap->SubjectsByCode(code)) {
-        ToProto(s, r.add_subjects());
+        ToProto(s, ViewFor(ctx), r.add_subjects());
       }
       break;
     }
@@ -92,7 +92,7 @@ absl::StatusOr<pb::SubjectLookupResponse> SubjectLookup(
             "id: no subject with id '%s'", req.id().substr(0, 128)));
       }
       code = s->code;
-      ToProto(*s, r.add_subjects());
+      ToProto(*s, ViewFor(ctx), r.add_subjects());
       break;
     }
     case pb::SubjectLookupRequest::KEY_NOT_SET:
@@ -100,7 +100,7 @@ absl::StatusOr<pb::SubjectLookupResponse> SubjectLookup(
   }
   if (req.with_records() && !code.empty()) {
     for (const Record& rec : snap->RecordsByCode(code)) {
-      ToProto(rec, r.add_records());
+      ToProto(rec, ViewFor(ctx), r.add_records());
     }
   }
   return r;

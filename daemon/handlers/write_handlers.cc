@@ -29,8 +29,10 @@ absl::StatusOr<pb::WriteResponse> Apply(const WriteBatch& batch,
       CheckWriteBatch(*ctx.state->snapshot(), batch);
   absl::StatusOr<ApplySummary> s = ctx.state->registry().Apply(batch);
   if (!s.ok()) {
+    // The status may quote a field value: no identity number in the log.
     spdlog::error("event=write_failed op={} token={} error={}", op,
-                  ctx.session->principal.name, s.status().ToString());
+                  ctx.session->principal.name,
+                  pii::MaskIdNumbers(s.status().ToString()));
     return s.status();
   }
   spdlog::info("event=write op={} token={} entries={} version={}", op,

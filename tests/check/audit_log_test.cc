@@ -101,13 +101,80 @@ TEST(AuditLogTest, LookupErrors) {
             absl::StatusCode::kNotFound);
 }
 
-TEST(AuditLogTest, EditedLineIsDetected) {
-  testing::TempDir dir;
+// The receipt of the first entry of `path`.
+std::string FirstReceipt(const std::string& path) {
+  const std::string text = Read(path);
+  const size_t at = text.find("\"receipt\":\"");
+  return at == std::string::npos ? "" : text.substr(at + 11, 34);
+}
+
+// A log of `n` entries, exactly three per file (file k holds seq 3k-2..3k);
+// returns the receipts in order.
+std::vector<std::string> WriteRotatedLog(const testing::TempDir& dir, int n) {
+  // Rotation happens once a file holds rotate_bytes: measure one entry and
+  // rotate at two and a half, so that the third entry closes each file.
+  size_t entry_bytes = 0;
   {
-    auto log = AuditLog::Open(dir.path(), Quiet());
-    ASSERT_TRUE(log.ok());
-    for (int i = 0; i < 4; ++i) ASSERT_TRUE((*log)->Append(Entry("c")).ok());
+    testing::TempDir scratch;
+    auto one = AuditLog::Open(scratch.path(), Quiet());
+    EXPECT_TRUE(one.ok());
+    EXPECT_TRUE((*one)->Append(Entry("c0")).ok());
+    entry_bytes = Read(File(scratch, 1)).size();
   }
+  AuditLogOptions options = Quiet();
+  options.rotate_bytes = static_cast<int64_t>(entry_bytes * 5 / 2);
+  auto log = AuditLog::Open(dir.path(), options);
+  EXPECT_TRUE(log.ok()) << log.status();
+  std::vector<std::string> receipts;
+  for (int i = 0; i < n; ++i) {
+    auto e = (*log)->Append(Entry("c" + std::to_string(i)));
+    EXPECT_TRUE(e.ok()) << e.status();
+    receipts.push_back(e->receipt);
+  }
+  return receipts;
+}
+
+void WriteLines(const std::string& path, const std::vector<std::string>& v) {
+  std::string text;
+  for (const std::string& l : v) text += l + "\n";
+  Write(path, text);
+}
+
+AuditBreak BreakOf(const testing::TempDir& dir,
+                   const AuditVerifyOptions& options = {}) {
+  auto r = VerifyAuditDir(dir.path(), options);
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok() || !r->broken) {
+    ADD_FAILURE() << "the chain verified; expected a break";
+    return {};
+  }
+  return *r->broken;
+}
+
+TEST(AuditVerifyTest, CleanRotatedLogVerifies) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 12);
+  auto r = VerifyAuditDir(dir.path());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->broken.has_value()) << r->broken->ToString();
+  EXPECT_EQ(r->report.entries, 12u);
+  EXPECT_EQ(r->report.files, 4u);
+  EXPECT_EQ(r->report.head.seq, 12u);
+  EXPECT_EQ(r->report.head.sha256,
+            Sha256Hex(testing::Lines(Read(File(dir, r->report.files))).back()));
+  // The head as an anchor verifies too.
+  AuditVerifyOptions anchored;
+  anchored.anchor = r->report.head;
+  auto again = VerifyAuditDir(dir.path(), anchored);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->broken.has_value());
+  ASSERT_TRUE(VerifyAuditLog(dir.path()).ok());
+}
+
+TEST(AuditVerifyTest, EditedEntryIsNamed) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 4);
+  // One file holds entries 1..3 (rotation after the third).
   const std::string path = File(dir, 1);
   std::string text = Read(path);
   // Turn the second entry's verdict from clear into block.
@@ -116,30 +183,202 @@ TEST(AuditLogTest, EditedLineIsDetected) {
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 17, "\"verdict\":\"block\"");
   Write(path, text);
-  auto report = VerifyAuditLog(dir.path());
-  EXPECT_EQ(report.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(report.status().message(),
-            "audit-00000001.jsonl:3: prev does not match the SHA-256 of the "
-            "previous line (a line was edited or deleted)");
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kEdited);
+  EXPECT_EQ(b.file, "audit-00000001.jsonl");
+  EXPECT_EQ(b.line, 2u);
+  EXPECT_EQ(b.receipt, receipts[1]);
+  EXPECT_EQ(b.ToString(),
+            "audit-00000001.jsonl:2: receipt " + receipts[1] +
+                ": edited: its SHA-256 does not match the prev recorded by the "
+                "next entry (audit-00000001.jsonl:3, seq 3)");
+  auto status = VerifyAuditLog(dir.path());
+  EXPECT_EQ(status.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(status.status().message(), b.ToString());
 }
 
-TEST(AuditLogTest, DeletedLineIsDetected) {
+TEST(AuditVerifyTest, EditedLastEntryOfAFileIsNamedAcrossTheRotation) {
   testing::TempDir dir;
-  {
-    auto log = AuditLog::Open(dir.path(), Quiet());
-    ASSERT_TRUE(log.ok());
-    for (int i = 0; i < 4; ++i) ASSERT_TRUE((*log)->Append(Entry("c")).ok());
-  }
-  const std::string path = File(dir, 1);
-  std::vector<std::string> lines = testing::Lines(Read(path));
-  std::string text;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i != 1) text += lines[i] + "\n";
-  }
-  Write(path, text);
-  auto report = VerifyAuditLog(dir.path());
-  EXPECT_EQ(report.status().message(),
-            "audit-00000001.jsonl:2: seq 3 follows 1 (an entry is missing)");
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 6);
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 1)));
+  ASSERT_EQ(lines.size(), 3u);
+  const size_t at = lines[2].find("\"caller\":\"tester\"");
+  ASSERT_NE(at, std::string::npos);
+  lines[2].replace(at, 17, "\"caller\":\"mallet\"");
+  WriteLines(File(dir, 1), lines);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kEdited);
+  EXPECT_EQ(b.file, "audit-00000001.jsonl");
+  EXPECT_EQ(b.line, 3u);
+  EXPECT_EQ(b.receipt, receipts[2]);
+}
+
+TEST(AuditVerifyTest, GarbledLineIsEdited) {
+  testing::TempDir dir;
+  WriteRotatedLog(dir, 3);
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 1)));
+  lines[1] = "not json";
+  WriteLines(File(dir, 1), lines);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kEdited);
+  EXPECT_EQ(b.line, 2u);
+  EXPECT_EQ(b.receipt, "");
+  EXPECT_EQ(b.ToString(),
+            "audit-00000001.jsonl:2: receipt (none): edited: not a valid "
+            "entry: not a JSON object");
+}
+
+TEST(AuditVerifyTest, DeletedEntryIsNamed) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 4);
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 1)));
+  lines.erase(lines.begin() + 1);  // seq 2
+  WriteLines(File(dir, 1), lines);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kDeleted);
+  EXPECT_EQ(b.line, 2u);
+  EXPECT_EQ(b.receipt, receipts[2]);
+  EXPECT_EQ(b.ToString(), "audit-00000001.jsonl:2: receipt " + receipts[2] +
+                              ": deleted: seq 2 is missing before this entry "
+                              "(seq 3 follows 1)");
+}
+
+TEST(AuditVerifyTest, DeletedFirstEntryOfTheLog) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 3);
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 1)));
+  lines.erase(lines.begin(), lines.begin() + 2);
+  WriteLines(File(dir, 1), lines);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kDeleted);
+  EXPECT_EQ(b.line, 1u);
+  EXPECT_EQ(b.reason,
+            "seqs 1..2 are missing before this entry (seq 3 "
+            "follows 0)");
+}
+
+TEST(AuditVerifyTest, ReorderedEntriesAreNamed) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 3);
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 1)));
+  std::swap(lines[1], lines[2]);  // seqs 1, 3, 2
+  WriteLines(File(dir, 1), lines);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kReordered);
+  EXPECT_EQ(b.line, 2u);
+  EXPECT_EQ(b.receipt, receipts[2]);
+  EXPECT_EQ(b.reason,
+            "seq 3 comes before seq 2, which appears later in the log");
+}
+
+TEST(AuditVerifyTest, CopiedEntryIsReordered) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 3);
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 1)));
+  lines.push_back(lines[0]);  // seq 1 again at the end
+  WriteLines(File(dir, 1), lines);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kReordered);
+  EXPECT_EQ(b.line, 4u);
+  EXPECT_EQ(b.receipt, receipts[0]);
+  EXPECT_EQ(b.reason, "seq 1 comes after seq 3 (an entry was moved or copied)");
+}
+
+TEST(AuditVerifyTest, TruncatedMidEntry) {
+  testing::TempDir dir;
+  WriteRotatedLog(dir, 5);  // files 1 (seq 1..3) and 2 (seq 4..5)
+  std::string text = Read(File(dir, 2));
+  text.resize(text.size() - 40);
+  Write(File(dir, 2), text);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kTruncated);
+  EXPECT_EQ(b.file, "audit-00000002.jsonl");
+  EXPECT_EQ(b.line, 2u);
+  EXPECT_EQ(b.reason.rfind("the newest file ends in a partial entry", 0), 0u)
+      << b.reason;
+}
+
+TEST(AuditVerifyTest, TruncatedAtTheEndNeedsTheAnchor) {
+  testing::TempDir dir;
+  WriteRotatedLog(dir, 5);
+  auto before = VerifyAuditDir(dir.path());
+  ASSERT_TRUE(before.ok());
+  AuditVerifyOptions anchored;
+  anchored.anchor = before->report.head;  // seq 5
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 2)));
+  lines.pop_back();  // seq 5 cut at a line boundary
+  WriteLines(File(dir, 2), lines);
+  // Without the anchor the shorter chain is sound: that is the limit of a
+  // hash chain, and why the head is shipped elsewhere.
+  auto plain = VerifyAuditDir(dir.path());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->broken.has_value());
+  const AuditBreak b = BreakOf(dir, anchored);
+  EXPECT_EQ(b.kind, AuditBreakKind::kTruncated);
+  EXPECT_EQ(b.reason,
+            "the log ends at seq 4 but the anchor names seq 5: the last 1 "
+            "entries were cut from the end");
+  // An anchor whose hash differs names the entry as edited.
+  anchored.anchor->seq = 4;
+  const AuditBreak e = BreakOf(dir, anchored);
+  EXPECT_EQ(e.kind, AuditBreakKind::kEdited);
+  EXPECT_EQ(e.file, "audit-00000002.jsonl");
+  EXPECT_EQ(e.line, 1u);
+}
+
+TEST(AuditVerifyTest, ChainBreakAtRotation) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 9);
+  // The tail of file 2 (seq 6) is cut at a line boundary: the chain does not
+  // continue into file 3.
+  std::vector<std::string> lines = testing::Lines(Read(File(dir, 2)));
+  lines.pop_back();
+  WriteLines(File(dir, 2), lines);
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kRotationBreak);
+  EXPECT_EQ(b.file, "audit-00000003.jsonl");
+  EXPECT_EQ(b.line, 1u);
+  EXPECT_EQ(b.receipt, receipts[6]);
+  EXPECT_EQ(b.ToString(),
+            "audit-00000003.jsonl:1: receipt " + receipts[6] +
+                ": chain break at rotation: seq 6 is missing between the end "
+                "of audit-00000002.jsonl (seq 5) and the start of "
+                "audit-00000003.jsonl (seq 7): the tail of one or the head of "
+                "the other was cut");
+}
+
+TEST(AuditVerifyTest, MissingMiddleFileIsARotationBreak) {
+  testing::TempDir dir;
+  const std::vector<std::string> receipts = WriteRotatedLog(dir, 9);
+  std::filesystem::remove(File(dir, 2));
+  const AuditBreak b = BreakOf(dir);
+  EXPECT_EQ(b.kind, AuditBreakKind::kRotationBreak);
+  EXPECT_EQ(b.reason,
+            "file audit-00000002.jsonl is missing (the chain goes from "
+            "audit-00000001.jsonl to audit-00000003.jsonl)");
+}
+
+TEST(AuditVerifyTest, RetentionRemovedOldestFiles) {
+  testing::TempDir dir;
+  WriteRotatedLog(dir, 9);
+  std::filesystem::remove(File(dir, 1));
+  auto r = VerifyAuditDir(dir.path());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->broken.has_value()) << r->broken->ToString();
+  EXPECT_EQ(r->report.first_file, "audit-00000002.jsonl");
+  EXPECT_EQ(r->report.first_seq, 4u);
+  EXPECT_EQ(r->report.entries, 6u);
+}
+
+TEST(AuditVerifyTest, NotADirectoryIsAnError) {
+  testing::TempDir dir;
+  auto r = VerifyAuditDir(dir.path() + "/absent");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  // An empty directory is an empty, sound log.
+  auto empty = VerifyAuditDir(dir.path());
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->broken.has_value());
+  EXPECT_EQ(empty->report.entries, 0u);
 }
 
 TEST(AuditLogTest, ReopenContinuesTheChainAndCutsATornTail) {
@@ -203,7 +442,10 @@ TEST(AuditLogTest, RotatesAndChainsAcrossFiles) {
   // A missing file in the middle is detected.
   std::filesystem::remove(File(dir, 2));
   EXPECT_EQ(VerifyAuditLog(dir.path()).status().message(),
-            "audit-00000003.jsonl: file 2 is missing");
+            "audit-00000003.jsonl:1: receipt " + FirstReceipt(File(dir, 3)) +
+                ": chain break at rotation: file audit-00000002.jsonl is "
+                "missing (the chain goes from audit-00000001.jsonl to "
+                "audit-00000003.jsonl)");
 }
 
 TEST(AuditLogTest, ConcurrentAppendsKeepTheChain) {

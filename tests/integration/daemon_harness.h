@@ -31,6 +31,8 @@ namespace creditd::testing {
 
 inline constexpr char kAdminToken[] = "admin-secret-token";
 inline constexpr char kCheckerToken[] = "checker-secret-token";
+// Every read role but admin: sees natural persons' identifiers masked.
+inline constexpr char kViewerToken[] = "viewer-secret-token";
 
 // A valid USCC: "91350100" + 8-character org body + its check + USCC check.
 inline std::string MakeCode(const std::string& org_body) {
@@ -78,6 +80,11 @@ class DaemonProcess {
         "roles = [\"check\"]\n",
         Authenticator::Sha256Hex(kCheckerToken));
     c += extra_config_;
+    c += absl::StrFormat(
+        "[[auth.tokens]]\nname = \"viewer\"\nsha256 = \"%s\"\n"
+        "roles = [\"check\", \"match\", \"dups\"]\n"
+        "rate_limit_per_second = 1000000\n",
+        Authenticator::Sha256Hex(kViewerToken));
     return c;
   }
   // TOML appended to Config() (e.g. a [tls] table).
