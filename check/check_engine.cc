@@ -290,8 +290,8 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
     // subjects and records under bad codes, and their records must not be
     // hidden by the fault. A truncated fold is not the whole input.
     const bool lookup = !v.folded_truncated() && !result.code.empty();
-    // SubjectsByCode alone (no CountByCode first): one hash probe, and no
-    // allocation when the code is unknown.
+    // One probe of the code index for subjects and records (no CountByCode
+    // first), and no allocation when the code is unknown.
     if (lookup) {
       LookUpCode(registry, result.code, result.date, request.admin_view,
                  result.subjects, records);
