@@ -191,7 +191,6 @@ class RegistryHolder {
   // visible and nothing is durable.
   absl::StatusOr<ApplySummary> Apply(const WriteBatch& batch);
 
-  XapianStore& store() { return *store_; }
   // Waits for a running fold to publish (tests, orderly shutdown).
   void WaitForFold();
   // Folds completed since start-up.
