@@ -46,6 +46,7 @@
 // from the write that carried a request to the read that completed its reply.
 // Exit status: 0 on success; 1 if any request got an error reply or a
 // verified reply was wrong; 2 on a usage or connection error.
+#include "bench/latency_histogram.h"
 #include "daemon/protocol/creditd.pb.h"
 #include "daemon/protocol/frame.h"
 #include "daemon/protocol/frame_codec.h"
@@ -90,52 +91,7 @@ using Clock = std::chrono::steady_clock;
   std::exit(2);
 }
 
-// ---- latency histogram: log-linear, 64 sub-buckets per power of two ----
-class Histogram {
- public:
-  static constexpr int kSub = 64;
-  static constexpr int kExp = 40;
-  void Record(uint64_t ns) {
-    ++counts_[Index(ns)];
-    ++total_;
-    max_ = std::max(max_, ns);
-  }
-  void Merge(const Histogram& o) {
-    for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += o.counts_[i];
-    total_ += o.total_;
-    max_ = std::max(max_, o.max_);
-  }
-  uint64_t total() const { return total_; }
-  uint64_t max() const { return max_; }
-  // Upper edge of the bucket holding the q-quantile.
-  uint64_t Quantile(double q) const {
-    if (total_ == 0) return 0;
-    uint64_t want = static_cast<uint64_t>(q * static_cast<double>(total_));
-    if (want >= total_) want = total_ - 1;
-    uint64_t seen = 0;
-    for (size_t i = 0; i < counts_.size(); ++i) {
-      seen += counts_[i];
-      if (seen > want) return std::min(UpperEdge(i), max_);
-    }
-    return max_;
-  }
-
- private:
-  static size_t Index(uint64_t v) {
-    if (v < kSub) return v;
-    int e = std::bit_width(v) - 7;  // v >> e in [64, 128)
-    size_t idx = static_cast<size_t>(e + 1) * kSub + ((v >> e) - kSub);
-    return std::min(idx, static_cast<size_t>(kExp * kSub - 1));
-  }
-  static uint64_t UpperEdge(size_t i) {
-    if (i < kSub) return i;
-    uint64_t e = i / kSub - 1;
-    return ((i % kSub + kSub + 1) << e) - 1;
-  }
-  std::vector<uint64_t> counts_ = std::vector<uint64_t>(kExp * kSub);
-  uint64_t total_ = 0;
-  uint64_t max_ = 0;
-};
+using creditd::bench::Histogram;  // bench/latency_histogram.h
 
 // ---- input files ----
 // The value of "key":"..." in a JSON line (basic escapes; \uXXXX to UTF-8).
