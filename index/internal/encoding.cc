@@ -348,40 +348,44 @@ absl::StatusOr<IdAndCode> CompactIdAndCode(std::string_view data) {
   return out;
 }
 
+// The owned structs are encoded through their views, so that the layout is
+// written down once (EncodeSubjectView / EncodeRecordView).
 void EncodeSubject(const Subject& s, std::string* out) {
-  out->push_back(static_cast<char>(kEncodingVersion));
-  out->push_back('S');
-  PutString(s.source, out);
-  PutString(s.id, out);
-  PutString(s.code, out);
-  PutString(s.name, out);
-  PutVarint(s.former_names.size(), out);
-  for (const std::string& f : s.former_names) PutString(f, out);
-  PutString(s.legal_rep, out);
-  PutString(s.region, out);
-  out->push_back(static_cast<char>(s.status));
-  PutDate(s.registered_on, out);
-  PutString(s.org_code, out);
-  PutString(s.reg_no, out);
+  std::string formers;  // the raw block a view carries
+  for (const std::string& f : s.former_names) PutString(f, &formers);
+  SubjectView v;
+  v.id = s.id;
+  v.code = s.code;
+  v.name = s.name;
+  v.former_count = static_cast<uint32_t>(s.former_names.size());
+  v.former_raw = formers;
+  v.legal_rep = s.legal_rep;
+  v.region = s.region;
+  v.status = s.status;
+  v.registered_on = s.registered_on;
+  v.org_code = s.org_code;
+  v.reg_no = s.reg_no;
+  v.source = s.source;
+  EncodeSubjectView(v, out);
 }
 
 void EncodeRecord(const Record& r, std::string* out) {
-  out->push_back(static_cast<char>(kEncodingVersion));
-  out->push_back('R');
-  PutString(r.source, out);
-  PutString(r.id, out);
-  PutString(r.code, out);
-  PutString(r.list, out);
-  PutString(r.name, out);
-  PutString(r.authority, out);
-  PutString(r.basis, out);
-  PutString(r.doc_no, out);
-  PutString(r.detail, out);
-  PutDate(r.decided_on, out);
-  PutDate(r.valid_from, out);
-  PutDate(r.valid_until, out);
-  PutDate(r.repaired_on, out);
-  out->push_back(static_cast<char>(r.disputed ? 1 : 0));
+  RecordView v;
+  v.id = r.id;
+  v.code = r.code;
+  v.list = r.list;
+  v.name = r.name;
+  v.authority = r.authority;
+  v.basis = r.basis;
+  v.doc_no = r.doc_no;
+  v.detail = r.detail;
+  v.decided_on = r.decided_on;
+  v.valid_from = r.valid_from;
+  v.valid_until = r.valid_until;
+  v.repaired_on = r.repaired_on;
+  v.disputed = r.disputed;
+  v.source = r.source;
+  EncodeRecordView(v, out);
 }
 
 absl::StatusOr<SubjectView> DecodeSubjectView(std::string_view data) {
