@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 
 #include <algorithm>
+#include <span>
 #include <utility>
 
 namespace creditd {
@@ -36,7 +37,7 @@ std::string Quoted(std::string_view s, size_t max = 64) {
   return out;
 }
 
-NotInForce WhyNotInForce(const Record& r, Date date) {
+NotInForce WhyNotInForce(const RecordView& r, Date date) {
   if (r.valid_from.has_value() && date < r.valid_from) {
     return NotInForce::kNotYetValid;
   }
@@ -225,19 +226,22 @@ Date CheckEngine::Today() const {
 
 namespace {
 
+// Records a check decides on: inline for the usual few.
+using RecordViews = absl::InlinedVector<RecordView, 8>;
+
 // The subjects of `code` and the records that the decision needs, with one
 // probe of the registry's code index: all records for an admin view, else
 // only those in force on `date` (the rest could only come out as
-// not_in_force, which a check caller is not shown). Records are read as views
-// and copied only when kept: most of a registry's records are repaired or
-// expired, so this spares a check most of its allocations.
+// not_in_force, which a check caller is not shown). Views, not copies: they
+// stay valid while the snapshot lives (index/registry.h), and most of a
+// registry's records are repaired or expired, never shown.
 void LookUpCode(const Registry& registry, std::string_view code, Date date,
-                bool admin_view, std::vector<Subject>& subjects,
-                std::vector<Record>& records) {
+                bool admin_view, absl::InlinedVector<SubjectView, 1>& subjects,
+                RecordViews& records) {
   registry.VisitCode(
-      code, [&](const SubjectView& v) { subjects.push_back(v.ToSubject()); },
+      code, [&](const SubjectView& v) { subjects.push_back(v); },
       [&](const RecordView& v) {
-        if (admin_view || v.InForce(date)) records.push_back(v.ToRecord());
+        if (admin_view || v.InForce(date)) records.push_back(v);
       });
 }
 
@@ -258,7 +262,8 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
         absl::StrFormat("name: %d bytes exceeds %d (%s)", request.name.size(),
                         kMaxCheckNameBytes, Quoted(request.name, 24)));
   }
-  if (!measures_->HasScenario(request.scenario)) {
+  const std::string_view scenario = measures_->ScenarioName(request.scenario);
+  if (scenario.empty()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "scenario: unknown scenario %s (allowed: %s)", Quoted(request.scenario),
         absl::StrJoin(measures_->Scenarios(), ", ")));
@@ -268,13 +273,13 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
   }
 
   CheckResult result;
-  result.scenario = request.scenario;
+  result.scenario = scenario;
   result.date = request.date ? *request.date : Today();
   result.admin_view = request.admin_view;
   result.data_version = registry.version();
   result.measures = measures_;
 
-  std::vector<Record> records;
+  RecordViews records;
   if (!request.code.empty()) {
     const UsccResult v = ValidateUscc(request.code);
     result.code = std::string(v.canonical());
@@ -327,11 +332,11 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
           absl::StrFormat("name: %s", found.status().message()));
     }
     for (Candidate& c : *found) {
-      std::optional<Subject> s =
-          registry.SubjectById(resolver->subject_id(c.id));
+      std::optional<SubjectView> s =
+          registry.SubjectViewById(resolver->subject_id(c.id));
       if (!s) continue;  // the resolver predates a deletion
-      result.candidates.push_back({*std::move(s), c.score,
-                                   std::move(c.matched_name), c.via_former_name,
+      result.candidates.push_back({*s, c.score, std::move(c.matched_name),
+                                   c.via_former_name,
                                    c.explanation.ToString()});
     }
     const auto& cands = result.candidates;
@@ -369,7 +374,7 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
   // Several subjects on one code: list them all, pick none.
   if (result.subjects.size() > 1) {
     std::vector<std::string> names;
-    for (const Subject& s : result.subjects) {
+    for (const SubjectView& s : result.subjects) {
       names.push_back(absl::StrFormat("%s (id %s)", s.name, s.id));
     }
     result.issues.push_back(
@@ -379,7 +384,7 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
                          result.code, result.subjects.size(),
                          absl::StrJoin(names, "; "))});
   } else if (result.subjects.size() == 1) {
-    const Subject& s = result.subjects[0];
+    const SubjectView& s = result.subjects[0];
     if (s.status == SubjectStatus::kRevoked ||
         s.status == SubjectStatus::kDeregistered) {
       result.issues.push_back({s.status == SubjectStatus::kRevoked
@@ -396,26 +401,27 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
     nc.given = true;
     std::string last_error;
     for (size_t i = 0; i < result.subjects.size(); ++i) {
-      const Subject& s = result.subjects[i];
-      for (size_t k = 0; k <= s.former_names.size(); ++k) {
-        const std::string& registered = k == 0 ? s.name : s.former_names[k - 1];
+      const SubjectView& s = result.subjects[i];
+      auto compare = [&](std::string_view registered, bool former) {
         absl::StatusOr<Comparison> cmp =
             options_.compare_names(request.name, registered, s.region);
         if (!cmp.ok()) {
           last_error = std::string(cmp.status().message());
-          continue;
+          return;
         }
         if (cmp->score > nc.score || nc.best_name.empty()) {
           nc.score = cmp->score;
-          nc.best_name = registered;
-          nc.via_former_name = k > 0;
+          nc.best_name = std::string(registered);
+          nc.via_former_name = former;
           nc.explanation = cmp->explanation.ToString();
         }
         if (cmp->same_subject_likely && !nc.matches) {
           nc.matches = true;
           nc.matched_subject = i;
         }
-      }
+      };
+      compare(s.name, false);
+      s.ForEachFormerName([&](std::string_view f) { compare(f, true); });
     }
     if (!result.subjects.empty() && !nc.matches) {
       if (nc.explanation.empty()) nc.explanation = last_error;
@@ -430,8 +436,9 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
   }
 
   // Records.
-  absl::StatusOr<Decision> decision =
-      measures_->Decide(records, request.scenario, result.date);
+  absl::StatusOr<Decision> decision = measures_->Decide(
+      std::span<const RecordView>(records.data(), records.size()), scenario,
+      result.date);
   if (!decision.ok()) return decision.status();
   result.records.reserve(records.size());
   std::optional<size_t> fired_shown;
@@ -444,11 +451,10 @@ absl::StatusOr<CheckResult> CheckEngine::Evaluate(
     }
     CheckedRecord& cr = result.records.emplace_back();
     cr.disposition = o.disposition;
-    cr.rule = o.rule != nullptr
-                  ? o.rule
-                  : measures_->Find(records[i].list, request.scenario);
+    cr.rule =
+        o.rule != nullptr ? o.rule : measures_->Find(records[i].list, scenario);
     if (!in_force) cr.not_in_force = WhyNotInForce(records[i], result.date);
-    cr.record = std::move(records[i]);
+    cr.record = records[i];
   }
 
   // Verdict: the stronger of the measures and the identity warnings; a tie
@@ -475,18 +481,20 @@ AuditEntry MakeAuditEntry(const CheckRequest& request,
   e.caller = request.caller.empty() ? std::string(caller) : request.caller;
   e.code = request.code;
   e.name = request.name;
-  e.scenario = request.scenario;
+  e.scenario = std::string(result.scenario);
   e.date = FormatDate(result.date);
   e.admin_view = request.admin_view;
   e.verdict = std::string(ActionName(result.verdict));
   e.identity = std::string(IdentityCaseName(result.identity));
   e.rule = result.fired.ToString();
   e.subject_ids.reserve(result.subjects.size());
-  for (const Subject& s : result.subjects) e.subject_ids.push_back(s.id);
+  for (const SubjectView& s : result.subjects) {
+    e.subject_ids.emplace_back(s.id);
+  }
   e.records.reserve(result.records.size());
   for (const CheckedRecord& r : result.records) {
     e.records.push_back(
-        {r.record.id, r.record.list,
+        {std::string(r.record.id), std::string(r.record.list),
          std::string(DispositionName(r.disposition)),
          r.rule ? std::string(ActionName(r.rule->action)) : std::string()});
   }
@@ -517,8 +525,10 @@ CheckEngine::CheckBatch(const Registry& registry,
   }
   std::vector<absl::StatusOr<CheckResult>> results;
   results.reserve(requests.size());
-  for (const CheckRequest& request : requests) {
-    results.push_back(Evaluate(registry, request));
+  for (size_t i = 0; i < requests.size(); ++i) {
+    // The next entry's code index probe loads while this one is checked.
+    if (i + 1 < requests.size()) registry.PrefetchCode(requests[i + 1].code);
+    results.push_back(Evaluate(registry, requests[i]));
   }
   if (options_.audit_log == nullptr) return results;
   std::vector<AuditEntry> entries;

@@ -32,8 +32,14 @@
 //
 // Thread safety: a CheckEngine is immutable after construction apart from
 // the name resolver, which is swapped atomically (SetNameResolver); Check and
-// CheckBatch may be called from any number of threads. The registry snapshot
-// is the caller's (RegistryHolder::Current()); keep it alive during a call.
+// CheckBatch may be called from any number of threads.
+//
+// Lifetime: the registry snapshot is the caller's (RegistryHolder::Current()).
+// A CheckResult shows subjects and records as views into that snapshot
+// (SubjectView, RecordView: a check copies no document), so keep the snapshot
+// alive for as long as you use the result; the daemon encodes its reply while
+// holding it. Everything else in a result is owned by it (the measures rows
+// through CheckResult::measures).
 #ifndef CREDITD_CHECK_CHECK_ENGINE_H_
 #define CREDITD_CHECK_CHECK_ENGINE_H_
 
@@ -42,6 +48,7 @@
 #include "index/subject.h"
 #include "matcher/name_matcher.h"
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "check/audit_log.h"
@@ -125,7 +132,7 @@ struct NameCheck {
 
 // A name-only candidate.
 struct NameCandidate {
-  Subject subject;
+  SubjectView subject;  // into the snapshot checked
   double score = 0;
   std::string matched_name;
   bool via_former_name = false;
@@ -137,7 +144,7 @@ enum class NotInForce : uint8_t { kNone, kNotYetValid, kExpired, kRepaired };
 std::string_view NotInForceName(NotInForce n);  // "repaired", ...
 
 struct CheckedRecord {
-  Record record;
+  RecordView record;  // into the snapshot checked
   Disposition disposition = Disposition::kNoRule;
   NotInForce not_in_force = NotInForce::kNone;
   // The measure for (list, scenario), when the list has a row (also when a
@@ -178,15 +185,15 @@ struct CheckResult {
   bool code_legacy_exception = false;
 
   // Subjects: one (found / name_found), several (duplicate_code: every one,
-  // in registry order), or none.
-  std::vector<Subject> subjects;
+  // in registry order), or none. Views into the snapshot checked.
+  absl::InlinedVector<SubjectView, 1> subjects;
   NameCheck name_check;
   std::vector<NameCandidate> candidates;  // name-only: the likely ones
 
   // Records naming the code (see the top of the file for which are shown).
   std::vector<CheckedRecord> records;
 
-  std::string scenario;
+  std::string_view scenario;  // the measures list's own copy (see measures)
   Date date;
   bool admin_view = false;
   uint64_t data_version = 0;                     // Registry::version()

@@ -429,6 +429,11 @@ int MeasuresList::ScenarioId(std::string_view name) const {
   return it == scenario_ids_.end() ? -1 : it->second;
 }
 
+std::string_view MeasuresList::ScenarioName(std::string_view name) const {
+  const int id = ScenarioId(name);
+  return id < 0 ? std::string_view() : scenarios_[static_cast<size_t>(id)];
+}
+
 bool MeasuresList::HasList(std::string_view name) const {
   return ListId(name) >= 0;
 }
@@ -446,9 +451,10 @@ const MeasureRule* MeasuresList::Find(std::string_view list,
   return r < 0 ? nullptr : &rules_[static_cast<size_t>(r)];
 }
 
-absl::StatusOr<Decision> MeasuresList::Decide(std::span<const Record> records,
-                                              std::string_view scenario,
-                                              Date date) const {
+template <typename R>
+absl::StatusOr<Decision> MeasuresList::DecideImpl(std::span<const R> records,
+                                                  std::string_view scenario,
+                                                  Date date) const {
   const int s = ScenarioId(scenario);
   if (s < 0) {
     return absl::InvalidArgumentError(
@@ -461,7 +467,7 @@ absl::StatusOr<Decision> MeasuresList::Decide(std::span<const Record> records,
   Decision d;
   d.outcomes.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    const Record& r = records[i];
+    const R& r = records[i];
     RecordOutcome o;
     o.index = i;
     const int l = ListId(r.list);
@@ -497,6 +503,18 @@ absl::StatusOr<Decision> MeasuresList::Decide(std::span<const Record> records,
     d.outcomes.push_back(o);
   }
   return d;
+}
+
+absl::StatusOr<Decision> MeasuresList::Decide(std::span<const Record> records,
+                                              std::string_view scenario,
+                                              Date date) const {
+  return DecideImpl(records, scenario, date);
+}
+
+absl::StatusOr<Decision> MeasuresList::Decide(
+    std::span<const RecordView> records, std::string_view scenario,
+    Date date) const {
+  return DecideImpl(records, scenario, date);
 }
 
 }  // namespace creditd

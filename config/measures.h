@@ -33,6 +33,7 @@
 #include "index/subject.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 
 #include <cstdint>
@@ -106,8 +107,9 @@ struct RecordOutcome {
 
 struct Decision {
   Action verdict = Action::kClear;
-  // One per input record, in input order.
-  std::vector<RecordOutcome> outcomes;
+  // One per input record, in input order (inline for the usual few records:
+  // a check decides without allocating).
+  absl::InlinedVector<RecordOutcome, 8> outcomes;
   // Index into `outcomes` of the record whose rule fixed the verdict; none
   // when the verdict is kClear.
   std::optional<size_t> fired;
@@ -139,6 +141,9 @@ class MeasuresList {
   // The result points into *this: keep the list alive while using it.
   absl::StatusOr<Decision> Decide(std::span<const Record> records,
                                   std::string_view scenario, Date date) const;
+  // The same over registry views (the check path, index/registry.h).
+  absl::StatusOr<Decision> Decide(std::span<const RecordView> records,
+                                  std::string_view scenario, Date date) const;
 
   // The row for (list, scenario), or nullptr.
   const MeasureRule* Find(std::string_view list,
@@ -151,6 +156,9 @@ class MeasuresList {
   const std::vector<std::string>& Scenarios() const { return scenarios_; }
   bool HasList(std::string_view name) const;
   bool HasScenario(std::string_view name) const;
+  // The list's own copy of scenario `name` (valid while *this lives), or an
+  // empty view when the scenario is unknown.
+  std::string_view ScenarioName(std::string_view name) const;
 
   const std::vector<MeasureRule>& Rules() const { return rules_; }
   const std::string& version() const { return version_; }
@@ -158,6 +166,12 @@ class MeasuresList {
  private:
   friend class MeasuresParser;
   MeasuresList() = default;
+
+  // Decide for Record and RecordView (the same fields).
+  template <typename R>
+  absl::StatusOr<Decision> DecideImpl(std::span<const R> records,
+                                      std::string_view scenario,
+                                      Date date) const;
 
   int ListId(std::string_view name) const;      // -1 when unknown
   int ScenarioId(std::string_view name) const;  // -1 when unknown

@@ -48,8 +48,13 @@ class Arena {
     return ref;
   }
 
+  // Where Get(ref) reads (for prefetching).
+  const char* Address(uint64_t ref) const {
+    return chunks_[ref >> 32].get() + (ref & 0xFFFFFFFF);
+  }
+
   std::string_view Get(uint64_t ref) const {
-    const char* p = chunks_[ref >> 32].get() + (ref & 0xFFFFFFFF);
+    const char* p = Address(ref);
     uint32_t n = 0;
     int shift = 0;
     while (static_cast<uint8_t>(*p) & 0x80) {
@@ -185,6 +190,22 @@ struct Table {
   size_t live() const { return refs.size(); }
   std::string_view Data(uint32_t slot) const { return arena.Get(refs[slot]); }
 
+  // Prefetching the documents of a slot range in two steps, so that a caller
+  // can overlap the cache misses of two tables (VisitCode: a code's subject
+  // and its records) instead of taking them one after the other: first the
+  // range's references, then the first bytes of its documents.
+  void PrefetchRefs(Range range) const {
+    if (range.count > 0) __builtin_prefetch(&refs[range.first]);
+  }
+  void PrefetchData(Range range) const {
+    if (range.count == 0) return;
+    const char* p = arena.Address(refs[range.first]);
+    // A subject is ~100 bytes, a record ~130: two lines cover the first
+    // document; the hardware prefetcher follows a run of neighbours.
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+  }
+
   std::string_view IdOf(uint32_t slot) const {
     auto peek = CompactIdAndCode(Data(slot));
     return peek.ok() ? peek->id : std::string_view();
@@ -284,6 +305,13 @@ class CodeIndex {
     Range subjects;
     Range records;
   };
+
+  // Starts the cache misses of a later Find(code).
+  void Prefetch(std::string_view code) const {
+    if (std::optional<PackedUscc> packed = PackUscc(code)) {
+      packed_.prefetch(*packed);
+    }
+  }
 
   Ranges Find(std::string_view code) const {
     const Entry* e = nullptr;
@@ -584,12 +612,22 @@ void Registry::VisitCode(
     absl::FunctionRef<void(const SubjectView&)> subject_fn,
     absl::FunctionRef<void(const RecordView&)> record_fn) const {
   const internal::CodeIndex::Ranges ranges = base_->codes.Find(code);
+  // The subject's and the records' memory is fetched in parallel (about
+  // a third off a check by code at 10M, bench/check_bench.cc).
+  base_->subjects.PrefetchRefs(ranges.subjects);
+  base_->records.PrefetchRefs(ranges.records);
+  base_->subjects.PrefetchData(ranges.subjects);
+  base_->records.PrefetchData(ranges.records);
   ForCode<internal::SubjectKindTraits>(
       base_->subjects, ranges.subjects, delta_->subjects,
       delta_->subject_ids_by_code, code, subject_fn);
   ForCode<internal::RecordKindTraits>(
       base_->records, ranges.records, delta_->records,
       delta_->record_ids_by_code, code, record_fn);
+}
+
+void Registry::PrefetchCode(std::string_view code) const {
+  base_->codes.Prefetch(code);
 }
 
 std::vector<Subject> Registry::SubjectsByCode(std::string_view code) const {
@@ -622,6 +660,24 @@ std::optional<Subject> Registry::SubjectById(std::string_view id) const {
   auto s = internal::DecodeSubject(*data);
   if (!s.ok()) return std::nullopt;
   return *std::move(s);
+}
+
+std::optional<SubjectView> Registry::SubjectViewById(
+    std::string_view id) const {
+  if (!delta_->subjects.empty()) {
+    auto d = delta_->subjects.find(internal::AbslView(id));
+    if (d != delta_->subjects.end()) {
+      if (d->second.empty()) return std::nullopt;  // deleted
+      auto view = internal::SubjectKindTraits::FromDelta(d->second);
+      if (!view.ok()) return std::nullopt;
+      return *view;
+    }
+  }
+  auto slot = base_->subjects.FindId(id);
+  if (!slot) return std::nullopt;
+  auto view = internal::SubjectKindTraits::FromBase(base_->subjects, *slot);
+  if (!view.ok()) return std::nullopt;
+  return *view;
 }
 
 std::optional<Record> Registry::RecordById(std::string_view id) const {

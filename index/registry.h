@@ -66,12 +66,20 @@ class Registry {
   // by id).
   std::vector<Subject> SubjectsByCode(std::string_view code) const;
   // The same without copying: fn gets each subject as a view into this
-  // snapshot, valid only during the call (the check path: no allocation
-  // for what it does not show).
+  // snapshot (the check path: no allocation for what it does not show).
+  //
+  // Every view this class hands out (here, VisitCode, VisitRecordsByCode,
+  // SubjectViewById, the ForEach*View walks) points into the snapshot's own
+  // arenas, dictionary and delta, which never change: a view stays valid for
+  // as long as the snapshot is alive, and may be kept beyond the callback
+  // (the check engine returns them in CheckResult).
   void VisitSubjectsByCode(
       std::string_view code,
       absl::FunctionRef<void(const SubjectView&)> fn) const;
   std::optional<Subject> SubjectById(std::string_view id) const;
+  // The same as a view into this snapshot (see VisitSubjectsByCode); nullopt
+  // when no live subject has the id.
+  std::optional<SubjectView> SubjectViewById(std::string_view id) const;
   // Every record naming `code`, whether or not a subject carries it.
   std::vector<Record> RecordsByCode(std::string_view code) const;
   // VisitSubjectsByCode then VisitRecordsByCode with one probe of the code
@@ -79,6 +87,10 @@ class Registry {
   void VisitCode(std::string_view code,
                  absl::FunctionRef<void(const SubjectView&)> subject_fn,
                  absl::FunctionRef<void(const RecordView&)> record_fn) const;
+  // A hint: starts loading what a VisitCode(code) soon after will read, so
+  // that a batch overlaps one entry's memory latency with the previous
+  // entry's work. No effect on results; a non-canonical code is ignored.
+  void PrefetchCode(std::string_view code) const;
   // As VisitSubjectsByCode, for records (base records of one code are
   // neighbours in memory).
   void VisitRecordsByCode(std::string_view code,
@@ -100,7 +112,7 @@ class Registry {
   // disjoint shares that may run on different threads: part p gets the base
   // slots [p*n/parts, (p+1)*n/parts) and the last part also gets the delta,
   // so visiting parts 0..parts-1 in turn is the ForEachSubject order. A view
-  // is valid only during its call. REQUIRES: part < parts. Thread-safe.
+  // lives as long as the snapshot (above). REQUIRES: part < parts. Thread-safe.
   void ForEachSubjectView(size_t part, size_t parts,
                           absl::FunctionRef<void(const SubjectView&)> fn) const;
   void ForEachRecordView(size_t part, size_t parts,

@@ -106,8 +106,8 @@ struct Record {
 
 // Read-only views of a stored subject / record, as a registry snapshot hands
 // them out without copying (Registry::VisitSubjectsByCode and friends): every
-// string_view points into the snapshot and is valid only while the caller
-// holds it (and, for the visit functions, only during the callback).
+// string_view points into the snapshot and is valid while the snapshot is
+// alive (index/registry.h).
 struct SubjectView {
   std::string_view id;
   std::string_view code;

@@ -51,7 +51,7 @@ void ToProto(const CheckResult& c, pii::View view, pb::CheckResponse* out) {
   out->set_code(c.code);
   out->set_code_fault(c.code_fault);
   out->set_code_fault_detail(c.code_fault_detail);
-  for (const Subject& s : c.subjects) {
+  for (const SubjectView& s : c.subjects) {
     handlers::ToProto(s, view, out->add_subjects());
   }
   pb::NameCheck* n = out->mutable_name_check();
@@ -74,7 +74,7 @@ void ToProto(const CheckResult& c, pii::View view, pb::CheckResponse* out) {
       p->set_wording(r.rule->wording);
     }
   }
-  out->set_scenario(c.scenario);
+  out->mutable_scenario()->assign(c.scenario.data(), c.scenario.size());
   out->set_date(FormatDate(c.date));
   out->set_data_version(c.data_version);
   if (c.measures) out->set_measures_version(c.measures->version());

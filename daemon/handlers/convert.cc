@@ -5,7 +5,11 @@
 namespace creditd::handlers {
 
 namespace {
-std::string S(std::string_view v) { return std::string(v); }
+// Protobuf 3.21's setters take no std::string_view: assign in place instead
+// of building a temporary std::string.
+void Assign(std::string* field, std::string_view v) {
+  field->assign(v.data(), v.size());
+}
 }  // namespace
 
 absl::StatusOr<Date> OptionalDate(std::string_view text,
@@ -33,32 +37,57 @@ std::string ShowText(std::string_view text, pii::View view) {
                                    : pii::MaskIdNumbers(text);
 }
 
-void ToProto(const Subject& s, pii::View view, proto::Subject* out) {
-  out->set_id(s.id);
-  out->set_code(s.code);
+namespace {
+
+// Subject and SubjectView (Record and RecordView) carry the same fields but
+// hold former names and sources differently: these overloads let one
+// template encode both.
+template <typename Fn>
+void ForEachFormer(const Subject& s, Fn fn) {
+  for (const std::string& f : s.former_names) fn(f);
+}
+template <typename Fn>
+void ForEachFormer(const SubjectView& s, Fn fn) {
+  s.ForEachFormerName(fn);
+}
+const std::string& SourceOf(const Subject& s) { return s.source; }
+const std::string& SourceOf(const Record& r) { return r.source; }
+std::string SourceOf(const SubjectView& s) {
+  return JoinSource(s.source, s.source_line);
+}
+std::string SourceOf(const RecordView& r) {
+  return JoinSource(r.source, r.source_line);
+}
+
+template <typename S>
+void SubjectToProto(const S& s, pii::View view, proto::Subject* out) {
+  Assign(out->mutable_id(), s.id);
+  Assign(out->mutable_code(), s.code);
   // The name of an individual business (个体工商户) is often its operator's
   // personal name, but it is also the registered name that callers search
   // and compare: it is shown; an identity number inside it is not.
   out->set_name(ShowText(s.name, view));
-  for (const auto& f : s.former_names) {
-    out->add_former_names(ShowText(f, view));
+  ForEachFormer(
+      s, [&](std::string_view f) { out->add_former_names(ShowText(f, view)); });
+  if (view == pii::View::kClear) {
+    Assign(out->mutable_legal_rep(), s.legal_rep);
+  } else {
+    out->set_legal_rep(pii::MaskPersonName(s.legal_rep));
   }
-  out->set_legal_rep(view == pii::View::kClear
-                         ? s.legal_rep
-                         : pii::MaskPersonName(s.legal_rep));
-  out->set_region(s.region);
-  out->set_status(S(SubjectStatusName(s.status)));
+  Assign(out->mutable_region(), s.region);
+  Assign(out->mutable_status(), SubjectStatusName(s.status));
   out->set_registered_on(FormatDate(s.registered_on));
-  out->set_org_code(s.org_code);
-  out->set_reg_no(s.reg_no);
-  out->set_source(s.source);
-  out->set_kind(S(SubjectKindName(KindOfCode(s.code))));
+  Assign(out->mutable_org_code(), s.org_code);
+  Assign(out->mutable_reg_no(), s.reg_no);
+  out->set_source(SourceOf(s));
+  Assign(out->mutable_kind(), SubjectKindName(KindOfCode(s.code)));
 }
 
-void ToProto(const Record& r, pii::View view, proto::Record* out) {
-  out->set_id(r.id);
-  out->set_code(r.code);
-  out->set_list(r.list);
+template <typename R>
+void RecordToProto(const R& r, pii::View view, proto::Record* out) {
+  Assign(out->mutable_id(), r.id);
+  Assign(out->mutable_code(), r.code);
+  Assign(out->mutable_list(), r.list);
   out->set_name(ShowText(r.name, view));
   out->set_authority(ShowText(r.authority, view));
   out->set_basis(ShowText(r.basis, view));
@@ -69,7 +98,22 @@ void ToProto(const Record& r, pii::View view, proto::Record* out) {
   out->set_valid_until(FormatDate(r.valid_until));
   out->set_repaired_on(FormatDate(r.repaired_on));
   out->set_disputed(r.disputed);
-  out->set_source(r.source);
+  out->set_source(SourceOf(r));
+}
+
+}  // namespace
+
+void ToProto(const Subject& s, pii::View view, proto::Subject* out) {
+  SubjectToProto(s, view, out);
+}
+void ToProto(const SubjectView& s, pii::View view, proto::Subject* out) {
+  SubjectToProto(s, view, out);
+}
+void ToProto(const Record& r, pii::View view, proto::Record* out) {
+  RecordToProto(r, view, out);
+}
+void ToProto(const RecordView& r, pii::View view, proto::Record* out) {
+  RecordToProto(r, view, out);
 }
 
 absl::StatusOr<Subject> FromProto(const proto::Subject& p,

@@ -26,6 +26,9 @@ pii::View ViewFor(const RequestContext& ctx);
 // 6 and last 4 characters. Ids, codes and dates are never masked.
 void ToProto(const Subject& s, pii::View view, proto::Subject* out);
 void ToProto(const Record& r, pii::View view, proto::Record* out);
+// The same from registry views (the check path).
+void ToProto(const SubjectView& s, pii::View view, proto::Subject* out);
+void ToProto(const RecordView& r, pii::View view, proto::Record* out);
 // Free text as shown to `view`: identity numbers masked for kMasked.
 std::string ShowText(std::string_view text, pii::View view);
 // InvalidArgument naming the field ("subjects[3].registered_on: ...").

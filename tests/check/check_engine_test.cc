@@ -370,11 +370,63 @@ TEST(CheckEngineTest, MeasureAppliedIsReported) {
   EXPECT_EQ(r->records[1].disposition, Disposition::kNoRule);
   EXPECT_EQ(r->data_version, 42u);
   EXPECT_EQ(r->measures->version(), "t1");
-  EXPECT_EQ(r->subjects.at(0).former_names.size(), 1u);
+  EXPECT_EQ(r->subjects.at(0).ToSubject().former_names,
+            std::vector<std::string>{"福州鑫盛达电子有限公司"});
   EXPECT_EQ(r->fired.ToString(),
             "measure serious_dishonesty/bidding -> block (line " +
                 std::to_string(r->fired.rule->line) + ")");
   EXPECT_TRUE(r->receipt.empty());  // no audit log configured
+}
+
+// A result shows subjects and records as views into the snapshot checked
+// (check_engine.h, Lifetime): they must keep showing that snapshot's data
+// while it is held, through later writes that replace the subject, repair the
+// record and fold the delta into a new base.
+TEST(CheckEngineTest, ResultViewsStayValidWhileTheSnapshotIsHeld) {
+  testing::TempDir dir;
+  RegistryHolder::Options options;
+  options.fold_threshold = 2;  // the second write folds
+  auto holder = RegistryHolder::Open(dir.path() + "/db", options);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  WriteBatch first;
+  Subject a = MakeSubject("a", kA, "福州鑫盛达科技有限公司");
+  a.former_names = {"福州鑫盛达电子有限公司"};
+  first.upsert_subjects.push_back(a);
+  first.put_records.push_back(MakeRecord("r1", kA, "serious_dishonesty"));
+  ASSERT_TRUE((*holder)->Apply(first).ok());
+
+  CheckEngine engine(TestMeasures());
+  std::shared_ptr<const Registry> old_snapshot = (*holder)->Current();
+  auto before = engine.Check(*old_snapshot, Req(kA));
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->verdict, Action::kBlock);
+
+  WriteBatch second;
+  second.upsert_subjects.push_back(
+      MakeSubject("a", kA, "福州另一个名字有限公司"));
+  Record repaired = MakeRecord("r1", kA, "serious_dishonesty");
+  repaired.repaired_on = *ParseDate("2024-01-01");
+  repaired.authority = "另一个机关";
+  second.put_records.push_back(repaired);
+  ASSERT_TRUE((*holder)->Apply(second).ok());
+  (*holder)->WaitForFold();
+  ASSERT_NE((*holder)->Current(), old_snapshot);
+
+  ASSERT_EQ(before->subjects.size(), 1u);
+  EXPECT_EQ(before->subjects[0].name, "福州鑫盛达科技有限公司");
+  EXPECT_EQ(before->subjects[0].ToSubject().former_names,
+            std::vector<std::string>{"福州鑫盛达电子有限公司"});
+  ASSERT_EQ(before->records.size(), 1u);
+  EXPECT_EQ(before->records[0].record.id, "r1");
+  EXPECT_EQ(before->records[0].record.authority, "某市市场监督管理局");
+  EXPECT_FALSE(before->records[0].record.repaired_on.has_value());
+
+  auto after = engine.Check(*(*holder)->Current(), Req(kA));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->verdict, Action::kClear);
+  ASSERT_EQ(after->subjects.size(), 1u);
+  EXPECT_EQ(after->subjects[0].name, "福州另一个名字有限公司");
+  EXPECT_TRUE(after->records.empty());  // repaired: not shown to a check
 }
 
 TEST(CheckEngineTest, DefaultDateIsTodayInTheZone) {

@@ -10,6 +10,26 @@
 namespace creditd {
 namespace {
 
+// A view of `r` as a registry snapshot would hand it out.
+RecordView ViewOf(const Record& r) {
+  RecordView v;
+  v.id = r.id;
+  v.code = r.code;
+  v.list = r.list;
+  v.name = r.name;
+  v.authority = r.authority;
+  v.basis = r.basis;
+  v.doc_no = r.doc_no;
+  v.detail = r.detail;
+  v.decided_on = r.decided_on;
+  v.valid_from = r.valid_from;
+  v.valid_until = r.valid_until;
+  v.repaired_on = r.repaired_on;
+  v.disputed = r.disputed;
+  v.source = r.source;
+  return v;
+}
+
 Date D(const char* text) { return *ParseDate(text); }
 
 std::string Row(const char* list, const char* scenario, const char* action,
@@ -267,6 +287,14 @@ TEST(MeasuresTest, DecideAtBoundaries) {
     // The rule is reported even when the record does not count.
     EXPECT_EQ(d->outcomes[0].rule, m.Find("serious_dishonesty", "bidding"));
     EXPECT_EQ(d->fired.has_value(), c.verdict != Action::kClear);
+    // The check engine decides over registry views: the same answer.
+    const RecordView view = ViewOf(*c.record);
+    auto v = m.Decide({&view, 1}, "bidding", D(c.date));
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(v->verdict, c.verdict);
+    ASSERT_EQ(v->outcomes.size(), 1u);
+    EXPECT_EQ(v->outcomes[0].disposition, c.disposition);
+    EXPECT_EQ(v->outcomes[0].rule, d->outcomes[0].rule);
   }
 }
 
@@ -419,14 +447,15 @@ TEST(MeasuresTest, WithinYears) {
 
 TEST(MeasuresTest, DecideRejectsBadInput) {
   MeasuresList m = TestList();
-  auto d = m.Decide({}, "tender", D("2024-01-01"));
+  auto d = m.Decide(std::span<const Record>(), "tender", D("2024-01-01"));
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(d.status().message(),
             "unknown scenario 'tender' (allowed: government_procurement, "
             "bidding, admin_approval, market_access, qualification_review, "
             "honours, fiscal_support, land_transfer)");
-  EXPECT_EQ(m.Decide({}, "bidding", Date{}).status().message(),
-            "date: not given");
+  EXPECT_EQ(
+      m.Decide(std::span<const Record>(), "bidding", Date{}).status().message(),
+      "date: not given");
 }
 
 }  // namespace
