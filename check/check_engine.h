@@ -297,6 +297,12 @@ class CheckEngine {
   // The check without the audit entry.
   absl::StatusOr<CheckResult> Evaluate(const Registry& registry,
                                        const CheckRequest& request) const;
+  // The same into a default-constructed `result` (so that the caller can
+  // build it in place); on error `result` is partly filled and must be
+  // dropped.
+  absl::Status EvaluateInto(const Registry& registry,
+                            const CheckRequest& request,
+                            CheckResult& result) const;
   Date Today() const;
 
   std::shared_ptr<const MeasuresList> measures_;

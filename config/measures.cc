@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 
+#include <cstring>
 #include <utility>
 
 namespace creditd {
@@ -419,12 +420,34 @@ absl::StatusOr<MeasuresList> MeasuresList::BuiltinDefault() {
   return Parse(embedded::MeasuresDefaultToml(), "measures.default.toml");
 }
 
+namespace {
+
+// Position of `name` in `names`, or -1. The built-in lists and scenarios are
+// a dozen or fewer, where comparing lengths first and then bytes beats hashing
+// the name (a check looks up its scenario and every record's list); longer
+// operator lists go through the hash map.
+constexpr size_t kLinearIdLimit = 16;
+
+int LinearId(const std::vector<std::string>& names, std::string_view name) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].size() == name.size() &&
+        std::memcmp(names[i].data(), name.data(), name.size()) == 0) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
 int MeasuresList::ListId(std::string_view name) const {
+  if (lists_.size() <= kLinearIdLimit) return LinearId(lists_, name);
   auto it = list_ids_.find(absl::string_view(name.data(), name.size()));
   return it == list_ids_.end() ? -1 : it->second;
 }
 
 int MeasuresList::ScenarioId(std::string_view name) const {
+  if (scenarios_.size() <= kLinearIdLimit) return LinearId(scenarios_, name);
   auto it = scenario_ids_.find(absl::string_view(name.data(), name.size()));
   return it == scenario_ids_.end() ? -1 : it->second;
 }

@@ -564,12 +564,21 @@ absl::StatusOr<Uscc> ParseUscc(std::string_view input) {
 
 std::optional<PackedUscc> PackUscc(std::string_view code) {
   if (code.size() != kUsccLength) return std::nullopt;
+  // Three words of six characters, without a branch per character (every
+  // check and every lookup packs its code): a character outside the alphabet
+  // makes `bad` negative.
   PackedUscc p;
-  for (int i = 0; i < kUsccLength; ++i) {
-    const int v = AlphabetValue(code[i]);
-    if (v < 0) return std::nullopt;
-    p.w[i / 6] |= static_cast<uint32_t>(v) << (5 * (i % 6));
+  int bad = 0;
+  for (int w = 0; w < 3; ++w) {
+    uint32_t word = 0;
+    for (int k = 0; k < 6; ++k) {
+      const int v = AlphabetValue(code[w * 6 + k]);
+      bad |= v;
+      word |= static_cast<uint32_t>(v & 31) << (5 * k);
+    }
+    p.w[w] = word;
   }
+  if (bad < 0) return std::nullopt;
   return p;
 }
 

@@ -445,6 +445,39 @@ TEST(MeasuresTest, WithinYears) {
   }
 }
 
+// Names are looked up by a linear scan up to 16 and by a hash map beyond:
+// both must find every list and scenario and reject unknown ones.
+TEST(MeasuresTest, ManyOperatorListsAndScenariosAreFound) {
+  std::string text = "version = \"many\"\n";
+  for (int i = 0; i < 20; ++i) {
+    text += "[[list]]\nname = \"list_" + std::to_string(i) + "\"\n";
+    text += "[[scenario]]\nname = \"scn_" + std::to_string(i) + "\"\n";
+  }
+  text += Row("list_19", "scn_19", "block") + Row("list_0", "scn_0", "warn") +
+          Row("serious_dishonesty", "scn_7", "warn");
+  auto m = MeasuresList::Parse(text, "many.toml");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_GT(m->Lists().size(), 16u);
+  ASSERT_GT(m->Scenarios().size(), 16u);
+  ASSERT_NE(m->Find("list_19", "scn_19"), nullptr);
+  EXPECT_EQ(m->Find("list_19", "scn_19")->action, Action::kBlock);
+  ASSERT_NE(m->Find("list_0", "scn_0"), nullptr);
+  EXPECT_EQ(m->Find("list_0", "scn_0")->action, Action::kWarn);
+  EXPECT_NE(m->Find("serious_dishonesty", "scn_7"), nullptr);
+  EXPECT_EQ(m->Find("list_19", "scn_0"), nullptr);
+  EXPECT_EQ(m->Find("list_20", "scn_19"), nullptr);
+  EXPECT_EQ(m->ScenarioName("scn_19"), "scn_19");
+  EXPECT_TRUE(m->ScenarioName("scn_20").empty());
+  EXPECT_TRUE(m->HasList("list_13"));
+  EXPECT_FALSE(m->HasList("list_1x"));
+  Record r;
+  r.list = "list_19";
+  r.valid_from = D("2024-01-01");
+  auto d = m->Decide({&r, 1}, "scn_19", D("2024-06-01"));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->verdict, Action::kBlock);
+}
+
 TEST(MeasuresTest, DecideRejectsBadInput) {
   MeasuresList m = TestList();
   auto d = m.Decide(std::span<const Record>(), "tender", D("2024-01-01"));
