@@ -175,6 +175,12 @@ TEST_P(RegistryHolderTest,
   ASSERT_EQ(reg->SubjectsByCode(kA).size(), 1u);
   EXPECT_EQ(reg->SubjectsByCode(kA)[0].name, "乙（改码）");
   EXPECT_TRUE(reg->RecordsByCode(kA).at(0).repaired_on.has_value());
+  // Views by id: the replacement, nothing for the deleted and unknown ids.
+  ASSERT_TRUE(reg->SubjectViewById("2").has_value());
+  EXPECT_EQ(reg->SubjectViewById("2")->name, "乙（改码）");
+  EXPECT_EQ(reg->SubjectViewById("2")->code, kA);
+  EXPECT_FALSE(reg->SubjectViewById("1").has_value());
+  EXPECT_FALSE(reg->SubjectViewById("nope").has_value());
   size_t n = 0;
   reg->ForEachSubject([&](const Subject&) { ++n; });
   EXPECT_EQ(n, 1u);
@@ -189,6 +195,9 @@ TEST_P(RegistryHolderTest,
   EXPECT_EQ(after->record_count(), 1u);
   EXPECT_EQ(after->SubjectsByCode(kA).at(0).name, "乙（改码）");
   EXPECT_EQ(after->delta_size(), 0u);
+  ASSERT_TRUE(after->SubjectViewById("2").has_value());  // from the base
+  EXPECT_EQ(after->SubjectViewById("2")->ToSubject().name, "乙（改码）");
+  EXPECT_FALSE(after->SubjectViewById("1").has_value());
 }
 
 // The partitioned view walk covers exactly what ForEachSubject covers, in the
