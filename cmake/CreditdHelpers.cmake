@@ -20,7 +20,7 @@ function(creditd_bench bench_file)
   cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
   get_filename_component(name "${bench_file}" NAME_WE)
   add_executable(${name} "${bench_file}")
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} benchmark::benchmark PkgConfig::JEMALLOC)
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} benchmark::benchmark creditd_huge_pages)
 endfunction()
 
 # creditd_check_headers(<target> <headers...>)
