@@ -76,6 +76,21 @@ TEST(ScorerTest, DifferentRegionIsARealDifference) {
   EXPECT_GT(S("福建鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司").score, 0.95);
 }
 
+// A bracketed city + county is the region, moved from the front: not a
+// different region, nor part of the trade name.
+TEST(ScorerTest, BracketedCityAndCountyIsAMovedRegion) {
+  const ScoreResult r = S("安阳江科技(遵义市汇川区)有限责任公司",
+                          "遵义市汇川区安阳江科技有限责任公司");
+  EXPECT_DOUBLE_EQ(r.score, 0.99);
+  EXPECT_NE(r.explanation.ToString().find("地区 遵义市汇川区 moved"),
+            std::string::npos)
+      << r.explanation.ToString();
+  EXPECT_LT(
+      S("安阳江科技(遵义市汇川区)有限责任公司", "安阳市安阳江科技有限责任公司")
+          .score,
+      kSameSubjectThreshold);
+}
+
 TEST(ScorerTest, DifferentRegionCostsMoreThanOneTypo) {
   // The typo's subject in the query's own city against the exact trade name
   // registered elsewhere: they used to tie at 0.6.
