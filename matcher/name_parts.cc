@@ -210,6 +210,38 @@ std::vector<RegionRef> AcceptableRefs(const std::vector<RegionRef>& refs,
   return out;
 }
 
+// Reads region names from the front of `s`: up to three, each one level
+// deeper than and inside the one before (province, city, county; short forms
+// allowed, a county short form only after a province or city), longest name
+// first, leaving at least `keep` code points unread. Returns how many code
+// points were read (0 when no region starts `s`) and sets `*refs` to the
+// readings of the last (most specific) name read.
+size_t ReadRegionChain(std::u32string_view s, size_t keep,
+                       std::vector<RegionRef>* refs) {
+  const RegionNames& regions = RegionNames::Default();
+  size_t pos = 0;
+  std::vector<RegionRef> outer;
+  for (int level = 0; level < 3; ++level) {
+    bool advanced = false;
+    if (s.size() < pos + keep) break;
+    const size_t max_len = std::min(regions.max_name_length(), s.size() - pos);
+    for (size_t len = max_len; len >= 2; --len) {
+      if (s.size() - pos - len < keep) continue;
+      const std::vector<RegionRef>* found = regions.Find(s.substr(pos, len));
+      if (found == nullptr) continue;
+      std::vector<RegionRef> ok = AcceptableRefs(*found, outer);
+      if (ok.empty()) continue;
+      outer = std::move(ok);
+      pos += len;
+      advanced = true;
+      break;
+    }
+    if (!advanced) break;
+  }
+  *refs = std::move(outer);
+  return pos;
+}
+
 }  // namespace
 
 std::string_view OrgFormName(OrgForm form) {
@@ -282,6 +314,14 @@ NameParts SplitName(std::u32string_view normalized) {
     // Nested openers inside: keep the text, drop the brackets.
     const bool nested = inner.find(U'(') != std::u32string_view::npos;
     const std::vector<RegionRef>* refs = nested ? nullptr : regions.Find(inner);
+    // A bracket may also hold a chain of names (江苏南京, 南京市江宁区): a
+    // region when the chain reads all of it.
+    std::vector<RegionRef> chain;
+    if (refs == nullptr && !nested && parts.region.empty() &&
+        inner.size() >= 2 &&
+        ReadRegionChain(inner, /*keep=*/0, &chain) == inner.size()) {
+      refs = &chain;
+    }
     const FormSpelling* form = nested ? nullptr : tables.BracketForm(inner);
     if (refs != nullptr && parts.region.empty()) {
       parts.region = std::u32string(inner);
@@ -346,29 +386,11 @@ NameParts SplitName(std::u32string_view normalized) {
 
   // 4. Region from the front, leaving at least two characters of trade name.
   if (parts.region.empty()) {
-    size_t pos = 0;
-    std::vector<RegionRef> outer;
-    for (int level = 0; level < 3; ++level) {
-      bool advanced = false;
-      const size_t max_len =
-          std::min(regions.max_name_length(), rest.size() - pos);
-      for (size_t len = max_len; len >= 2; --len) {
-        if (rest.size() - pos - len < 2) continue;
-        const std::vector<RegionRef>* refs =
-            regions.Find(rest.substr(pos, len));
-        if (refs == nullptr) continue;
-        std::vector<RegionRef> ok = AcceptableRefs(*refs, outer);
-        if (ok.empty()) continue;
-        outer = std::move(ok);
-        pos += len;
-        advanced = true;
-        break;
-      }
-      if (!advanced) break;
-    }
+    std::vector<RegionRef> refs;
+    const size_t pos = ReadRegionChain(rest, /*keep=*/2, &refs);
     if (pos > 0) {
       parts.region = std::u32string(rest.substr(0, pos));
-      parts.region_refs = std::move(outer);
+      parts.region_refs = std::move(refs);
       parts.region_position = RegionPosition::kFront;
       rest.remove_prefix(pos);
     }

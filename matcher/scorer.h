@@ -7,7 +7,9 @@
 //                transposition 0.4, a dropped or added character 0.6, any
 //                other substitution 0.8; a different word scores near 0.
 //   industry     equal 1, dropped/added or one inside the other 0.95,
-//                different 0.85
+//                related (a character in common: 商贸 / 贸易) 0.85,
+//                different word 0.55 (below one typo in a two-character
+//                trade name: a typo costs less than a different word)
 //   org form     same class 1 (0.99 for a different spelling), dropped 0.97,
 //                compatible company forms 0.92, branch vs non-branch 0.7,
 //                otherwise 0.8

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 
 #include <string>
+#include <vector>
 
 namespace creditd {
 namespace {
@@ -99,6 +100,58 @@ TEST(NamePartsTest, BracketedRegion) {
   s = Parse("微软（中国）有限公司");
   EXPECT_EQ(s.region, "中国");
   EXPECT_EQ(s.trade, "微软");
+}
+
+// Brackets holding a province, a city, or a chain of them (city + county,
+// province + city), after the trade name or in front, from the GB/T 2260
+// table: the whole bracket is the region, at its most specific level.
+TEST(NamePartsTest, BracketedRegionChains) {
+  const auto split = [](std::string_view name) {
+    absl::StatusOr<const Normalizer*> n = Normalizer::Shared();
+    EXPECT_TRUE(n.ok());
+    absl::StatusOr<std::u32string> norm = (*n)->Normalize(name);
+    EXPECT_TRUE(norm.ok()) << norm.status();
+    return SplitName(norm.ok() ? *norm : U"x");
+  };
+  const auto codes = [](const NameParts& p) {
+    std::vector<uint32_t> out;
+    for (const matcher_internal::RegionRef& r : p.region_refs) {
+      out.push_back(r.code);
+    }
+    return out;
+  };
+  // Province alone, after the trade name and in front.
+  NameParts p = split("鑫盛达(江苏)贸易有限公司");
+  EXPECT_EQ(EncodeUtf8(p.region), "江苏");
+  EXPECT_EQ(p.region_position, RegionPosition::kBracket);
+  EXPECT_EQ(EncodeUtf8(p.trade), "鑫盛达");
+  EXPECT_EQ(codes(p), std::vector<uint32_t>{320000});
+  p = split("(江苏)鑫盛达贸易有限公司");
+  EXPECT_EQ(EncodeUtf8(p.region), "江苏");
+  EXPECT_EQ(EncodeUtf8(p.trade), "鑫盛达");
+  // City + county: one region, read as the county.
+  p = split("安阳江科技(遵义市汇川区)有限责任公司");
+  EXPECT_EQ(EncodeUtf8(p.region), "遵义市汇川区");
+  EXPECT_EQ(p.region_position, RegionPosition::kBracket);
+  EXPECT_EQ(EncodeUtf8(p.trade), "安阳江");
+  EXPECT_EQ(EncodeUtf8(p.industry), "科技");
+  EXPECT_EQ(codes(p), std::vector<uint32_t>{520303});
+  p = split("鑫盛达贸易(南京市江宁区)有限公司");
+  EXPECT_EQ(EncodeUtf8(p.region), "南京市江宁区");
+  EXPECT_EQ(codes(p), std::vector<uint32_t>{320115});
+  p = split("(南京江宁)鑫盛达贸易有限公司");  // short forms
+  EXPECT_EQ(EncodeUtf8(p.region), "南京江宁");
+  EXPECT_EQ(EncodeUtf8(p.trade), "鑫盛达");
+  EXPECT_EQ(codes(p), std::vector<uint32_t>{320115});
+  // Province + city.
+  p = split("鑫盛达贸易(江苏省南京市)有限公司");
+  EXPECT_EQ(codes(p), std::vector<uint32_t>{320100});
+  // Not a chain: a county outside the city, a place and other text, or an
+  // unknown word stay in the name.
+  p = split("鑫盛达贸易(南京市汇川区)有限公司");
+  EXPECT_EQ(EncodeUtf8(p.region), "");
+  p = split("鑫盛达(南京分部)贸易有限公司");
+  EXPECT_EQ(EncodeUtf8(p.region), "");
 }
 
 TEST(NamePartsTest, RegionNeverEatsTheWholeTradeName) {

@@ -76,6 +76,21 @@ TEST(ScorerTest, DifferentRegionIsARealDifference) {
   EXPECT_GT(S("福建鑫盛达贸易有限公司", "福州鑫盛达贸易有限公司").score, 0.95);
 }
 
+// A bracketed city + county is the region, moved from the front: not a
+// different region, nor part of the trade name.
+TEST(ScorerTest, BracketedCityAndCountyIsAMovedRegion) {
+  const ScoreResult r = S("安阳江科技(遵义市汇川区)有限责任公司",
+                          "遵义市汇川区安阳江科技有限责任公司");
+  EXPECT_DOUBLE_EQ(r.score, 0.99);
+  EXPECT_NE(r.explanation.ToString().find("地区 遵义市汇川区 moved"),
+            std::string::npos)
+      << r.explanation.ToString();
+  EXPECT_LT(
+      S("安阳江科技(遵义市汇川区)有限责任公司", "安阳市安阳江科技有限责任公司")
+          .score,
+      kSameSubjectThreshold);
+}
+
 TEST(ScorerTest, DifferentRegionCostsMoreThanOneTypo) {
   // The typo's subject in the query's own city against the exact trade name
   // registered elsewhere: they used to tie at 0.6.
@@ -86,6 +101,31 @@ TEST(ScorerTest, DifferentRegionCostsMoreThanOneTypo) {
   EXPECT_GT(typo, elsewhere);
   EXPECT_GT(elsewhere, 0.5);  // still far above a different word
   EXPECT_LT(S("云浮东江软件有限公司", "云浮华明软件有限公司").score, 0.3);
+}
+
+// A different industry word costs more than one typo in a two-character
+// trade name: the subject with the typo and the query's industry ranks above
+// the exact trade name with another industry. Related industry words (a
+// character in common) cost as before.
+TEST(ScorerTest, DifferentIndustryWordCostsMoreThanOneTypo) {
+  const double typo = S("福州宇邦运输有限公司", "福州晨邦运输有限公司").score;
+  const double other_industry =
+      S("福州宇邦运输有限公司", "福州宇邦建筑工程有限公司").score;
+  EXPECT_DOUBLE_EQ(typo, 0.6);
+  EXPECT_GT(typo, other_industry);
+  EXPECT_LT(other_industry, kSameSubjectThreshold);
+  const ScoreResult r = S("宇邦运输有限公司", "宇邦建筑工程有限公司");
+  EXPECT_NE(
+      r.explanation.ToString().find("行业 运输 ≠ 建筑工程 (different word)"),
+      std::string::npos)
+      << r.explanation.ToString();
+  // Related words and nested words.
+  EXPECT_DOUBLE_EQ(S("鑫盛达商贸有限公司", "鑫盛达贸易有限公司").score, 0.85);
+  EXPECT_DOUBLE_EQ(S("鑫盛达信息技术有限公司", "鑫盛达技术有限公司").score,
+                   0.95);
+  // Still far above a different trade name.
+  EXPECT_GT(other_industry, 0.5);
+  EXPECT_LT(S("宇邦运输有限公司", "华明建筑工程有限公司").score, 0.3);
 }
 
 TEST(ScorerTest, RegisteredRegionCountsForANameWithoutOne) {
