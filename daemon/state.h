@@ -66,6 +66,11 @@ class DaemonState {
     return check_engine_.load();
   }
   AuditLog* audit_log() const { return audit_log_.get(); }
+  // The audit log's group commit (check/audit_log.h), for the sessions: the
+  // newest appended seq (0 without a log), and write through `seq` (OK
+  // without a log). Lock-free when there is nothing to write.
+  uint64_t audit_appended_seq() const;
+  absl::Status AuditWriteThrough(uint64_t seq);
   Authenticator& auth() { return auth_; }
   // Flags raised by writes (index/duplicates.h CheckWriteBatch) since start.
   void add_write_flags(uint64_t n) { write_flags_.fetch_add(n); }
