@@ -9,6 +9,7 @@
 #include "openssl/rand.h"
 #include "pii/mask.h"
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -321,6 +323,38 @@ absl::Status SyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// RAND_bytes, drawn in 1 KiB blocks per thread: each RAND_bytes call costs
+// a getpid(2) (OpenSSL's fork check) plus locking, and a check needs 4
+// bytes. The bytes are the CSPRNG's all the same, used once each. A forked
+// child must not reuse its parent's block: the atfork handler empties the
+// forking thread's block in the child (the only thread it has).
+struct RandomPool {
+  unsigned char bytes[1024];
+  size_t used = sizeof(bytes);
+};
+thread_local RandomPool random_pool;
+
+bool RandomBytes(unsigned char* out, size_t n) {
+  static const bool registered = [] {
+    return ::pthread_atfork(nullptr, nullptr, [] {
+             random_pool.used = sizeof(random_pool.bytes);
+           }) == 0;
+  }();
+  RandomPool& pool = random_pool;
+  if (!registered || n > sizeof(pool.bytes) / 4) {
+    return RAND_bytes(out, static_cast<int>(n)) == 1;
+  }
+  if (sizeof(pool.bytes) - pool.used < n) {
+    if (RAND_bytes(pool.bytes, sizeof(pool.bytes)) != 1) return false;
+    pool.used = 0;
+  }
+  std::memcpy(out, pool.bytes + pool.used, n);
+  // Bytes handed out are not kept around.
+  std::memset(pool.bytes + pool.used, 0, n);
+  pool.used += n;
+  return true;
+}
+
 bool IsHex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -330,12 +364,22 @@ bool IsHex(std::string_view s) {
 }  // namespace
 
 std::string Sha256Hex(std::string_view bytes) {
+  // OpenSSL 3 looks EVP_sha256() up in its provider tables on every
+  // EVP_Digest call; fetch it once, and keep one context per thread (this
+  // runs once per check).
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  // EVP_Digest only fails on allocation failure inside OpenSSL; an all-zero
+  // These only fail on allocation failure inside OpenSSL; an all-zero
   // digest would then break the chain visibly rather than silently.
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) !=
-      1) {
+  if (kSha256 == nullptr || ctx == nullptr ||
+      EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) {
     return std::string(64, '0');
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -516,7 +560,7 @@ absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
   const absl::Time now = absl::Now();
   // Random parts for every receipt, drawn before taking the lock.
   std::vector<unsigned char> random(4 * entries.size());
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+  if (!RandomBytes(random.data(), random.size())) {
     return absl::InternalError("audit: RAND_bytes failed");
   }
   absl::MutexLock lock(&mu_);
