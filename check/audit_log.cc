@@ -2,7 +2,9 @@
 
 #include "index/uscc.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "openssl/evp.h"
@@ -112,6 +114,64 @@ void AppendJsonString(std::string& out, std::string_view s) {
       Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// `v` as exactly `width` decimal digits (v >= 0, leading zeros).
+void AppendDigits(std::string& out, int64_t v, int width) {
+  char d[20];
+  for (int i = width - 1; i >= 0; --i) {
+    d[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(d, static_cast<size_t>(width));
+}
+
+// `t` in UTC as FormatTime(kTimeFormat, t, UTC) writes it
+// ("2024-06-30T16:15:02.123456Z"), without parsing the format each time.
+void AppendTime(std::string& out, absl::Time t) {
+  const absl::TimeZone::CivilInfo ci = absl::UTCTimeZone().At(t);
+  if (ci.cs.year() < 0 || ci.cs.year() > 9999) {
+    out += absl::FormatTime(kTimeFormat, t, absl::UTCTimeZone());
+    return;
+  }
+  AppendDigits(out, ci.cs.year(), 4);
+  out += '-';
+  AppendDigits(out, ci.cs.month(), 2);
+  out += '-';
+  AppendDigits(out, ci.cs.day(), 2);
+  out += 'T';
+  AppendDigits(out, ci.cs.hour(), 2);
+  out += ':';
+  AppendDigits(out, ci.cs.minute(), 2);
+  out += ':';
+  AppendDigits(out, ci.cs.second(), 2);
+  out += '.';
+  AppendDigits(out, absl::ToInt64Microseconds(ci.subsecond), 6);
+  out += 'Z';
+}
+
+// "YYYYMMDD-<seq, 16 hex>-<8 hex>" (the receipt id, audit_log.h).
+std::string ReceiptId(absl::Time t, const absl::TimeZone& tz, uint64_t seq,
+                      const unsigned char* random) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(kReceiptLength);
+  const absl::CivilSecond day = tz.At(t).cs;
+  if (day.year() < 0 || day.year() > 9999) {
+    id = absl::FormatTime("%Y%m%d", t, tz);
+  } else {
+    AppendDigits(id, day.year(), 4);
+    AppendDigits(id, day.month(), 2);
+    AppendDigits(id, day.day(), 2);
+  }
+  id += '-';
+  for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(seq >> shift) & 0xF];
+  id += '-';
+  for (int i = 0; i < 4; ++i) {
+    id += kHex[random[i] >> 4];
+    id += kHex[random[i] & 0xF];
+  }
+  return id;
+}
+
 void AppendKey(std::string& out, std::string_view key) {
   out += '"';
   out.append(key);
@@ -132,11 +192,13 @@ void AppendStringField(std::string& out, std::string_view key,
 // building a JSON tree cost more than the check itself.
 void AppendEntryJson(const AuditEntry& e, std::string& out) {
   out += "{\"seq\":";
-  out += absl::StrFormat("%d", e.seq);
+  absl::StrAppend(&out, e.seq);
   out += ',';
   AppendStringField(out, "receipt", e.receipt);
-  AppendStringField(out, "time",
-                    absl::FormatTime(kTimeFormat, e.time, absl::UTCTimeZone()));
+  AppendKey(out, "time");
+  out += '"';
+  AppendTime(out, e.time);
+  out += "\",";
   AppendStringField(out, "caller", Truncated(e.caller));
   AppendStringField(out, "kind", e.kind);
   if (e.batch_size > 0) {
@@ -183,7 +245,9 @@ void AppendEntryJson(const AuditEntry& e, std::string& out) {
     out += '}';
   }
   out += "],";
-  out += absl::StrFormat("\"data_version\":%d,", e.data_version);
+  out += "\"data_version\":";
+  absl::StrAppend(&out, e.data_version);
+  out += ',';
   AppendStringField(out, "measures_version", e.measures_version);
   AppendKey(out, "prev");
   AppendJsonString(out, e.prev);
@@ -585,9 +649,7 @@ absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
     e.seq = ++seq;
     if (e.time == absl::InfinitePast()) e.time = now;
     const unsigned char* r = &random[4 * i];
-    e.receipt = absl::StrFormat("%s-%016x-%02x%02x%02x%02x",
-                                absl::FormatTime("%Y%m%d", e.time, time_zone_),
-                                e.seq, r[0], r[1], r[2], r[3]);
+    e.receipt = ReceiptId(e.time, time_zone_, e.seq, r);
     e.prev = hash;
     const size_t line_start = dest.size();
     AppendEntryJson(e, dest);

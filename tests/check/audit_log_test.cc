@@ -587,7 +587,13 @@ TEST(AuditLogTest, LinesAreCanonicalJson) {
   odd.rule = "";
   odd.subject_ids = {};
   odd.records = {{"r\"1", "l", "counted", ""}, {"r2", "l2", "no_rule", "warn"}};
-  ASSERT_TRUE((*log)->Append(odd).ok());
+  // 16:15 UTC is the next day in Asia/Shanghai (the receipt's date).
+  odd.time = absl::FromCivil(absl::CivilSecond(2024, 6, 30, 16, 15, 2),
+                             absl::UTCTimeZone()) +
+             absl::Microseconds(123456);
+  auto written = (*log)->Append(odd);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->receipt.substr(0, 26), "20240701-0000000000000001-");
   AuditEntry batch = Entry("x");
   std::vector<AuditEntry> entries = {batch, batch};
   entries[0].kind = entries[1].kind = "batch_check";
@@ -606,6 +612,8 @@ TEST(AuditLogTest, LinesAreCanonicalJson) {
               line);
   }
   EXPECT_EQ(n, 3);
+  EXPECT_NE(Read(File(dir, 1)).find("\"time\":\"2024-06-30T16:15:02.123456Z\""),
+            std::string::npos);
 }
 
 TEST(AuditLogTest, EveryEntryPolicyAndBadOptions) {
