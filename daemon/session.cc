@@ -332,7 +332,7 @@ asio::awaitable<void> Session::RunWrite(FrameHeader h, std::string body) {
     ctx.state = state;
     ctx.session = &auth;
     ctx.request_id = h.request_id;
-    ctx.peer = std::move(peer);
+    ctx.peer = peer;
     DispatchResult r = dispatcher->Dispatch(h, body, ctx);
     // Back to the session's strand: only there may `completion` change.
     auto ex = completion->timer.get_executor();
