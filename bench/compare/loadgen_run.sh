@@ -125,7 +125,9 @@ echo "== starting creditd (io_threads $io_threads, audit in $audit) on CPU 0"
 taskset -c 0 "$creditd" --config "$run/creditd.toml" >"$run/creditd.log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$run" "$audit"' EXIT
-for _ in $(seq 1 1500); do
+# Up to 20 min: at 10M on a shared machine the registry load and the name
+# index build take 5+ min (77 s + minutes measured under load).
+for _ in $(seq 1 6000); do
   grep -q '^listening ' "$run/creditd.log" && break
   kill -0 $pid 2>/dev/null || { cat "$run/creditd.log"; echo "creditd did not start" >&2; exit 1; }
   sleep 0.2
