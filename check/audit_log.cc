@@ -2,13 +2,16 @@
 
 #include "index/uscc.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "openssl/evp.h"
 #include "openssl/rand.h"
 #include "pii/mask.h"
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -91,16 +95,115 @@ absl::StatusOr<std::vector<uint32_t>> ListFiles(const std::string& dir) {
   return numbers;
 }
 
-std::string EntryToJson(const AuditEntry& e) {
-  Json j;
-  j["seq"] = e.seq;
-  j["receipt"] = e.receipt;
-  j["time"] = absl::FormatTime(kTimeFormat, e.time, absl::UTCTimeZone());
-  j["caller"] = Truncated(e.caller);
-  j["kind"] = e.kind;
+// Appends `s` as a JSON string, byte for byte as nlohmann's
+// dump(-1, ' ', false, replace) writes it: printable ASCII without '"' and
+// '\\' (codes, dates, receipts: nearly every string) is copied as is; anything
+// else goes through nlohmann (escapes, invalid UTF-8 replaced by U+FFFD).
+void AppendJsonString(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out.append(s);
+    out += '"';
+    return;
+  }
+  out +=
+      Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// `v` as exactly `width` decimal digits (v >= 0, leading zeros).
+void AppendDigits(std::string& out, int64_t v, int width) {
+  char d[20];
+  for (int i = width - 1; i >= 0; --i) {
+    d[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(d, static_cast<size_t>(width));
+}
+
+// `t` in UTC as FormatTime(kTimeFormat, t, UTC) writes it
+// ("2024-06-30T16:15:02.123456Z"), without parsing the format each time.
+void AppendTime(std::string& out, absl::Time t) {
+  const absl::TimeZone::CivilInfo ci = absl::UTCTimeZone().At(t);
+  if (ci.cs.year() < 0 || ci.cs.year() > 9999) {
+    out += absl::FormatTime(kTimeFormat, t, absl::UTCTimeZone());
+    return;
+  }
+  AppendDigits(out, ci.cs.year(), 4);
+  out += '-';
+  AppendDigits(out, ci.cs.month(), 2);
+  out += '-';
+  AppendDigits(out, ci.cs.day(), 2);
+  out += 'T';
+  AppendDigits(out, ci.cs.hour(), 2);
+  out += ':';
+  AppendDigits(out, ci.cs.minute(), 2);
+  out += ':';
+  AppendDigits(out, ci.cs.second(), 2);
+  out += '.';
+  AppendDigits(out, absl::ToInt64Microseconds(ci.subsecond), 6);
+  out += 'Z';
+}
+
+// "YYYYMMDD-<seq, 16 hex>-<8 hex>" (the receipt id, audit_log.h).
+std::string ReceiptId(absl::Time t, const absl::TimeZone& tz, uint64_t seq,
+                      const unsigned char* random) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(kReceiptLength);
+  const absl::CivilSecond day = tz.At(t).cs;
+  if (day.year() < 0 || day.year() > 9999) {
+    id = absl::FormatTime("%Y%m%d", t, tz);
+  } else {
+    AppendDigits(id, day.year(), 4);
+    AppendDigits(id, day.month(), 2);
+    AppendDigits(id, day.day(), 2);
+  }
+  id += '-';
+  for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(seq >> shift) & 0xF];
+  id += '-';
+  for (int i = 0; i < 4; ++i) {
+    id += kHex[random[i] >> 4];
+    id += kHex[random[i] & 0xF];
+  }
+  return id;
+}
+
+void AppendKey(std::string& out, std::string_view key) {
+  out += '"';
+  out.append(key);
+  out += "\":";
+}
+
+void AppendStringField(std::string& out, std::string_view key,
+                       std::string_view value) {
+  AppendKey(out, key);
+  AppendJsonString(out, value);
+  out += ',';
+}
+
+// One entry as one line of compact JSON, without the '\n'. The bytes are
+// those nlohmann::ordered_json would write for the same object (the format
+// of docs/checks.md; audit_log_test.cc checks parse-and-dump gives the same
+// line back), built by hand: this runs once per check on the I/O thread, and
+// building a JSON tree cost more than the check itself.
+void AppendEntryJson(const AuditEntry& e, std::string& out) {
+  out += "{\"seq\":";
+  absl::StrAppend(&out, e.seq);
+  out += ',';
+  AppendStringField(out, "receipt", e.receipt);
+  AppendKey(out, "time");
+  out += '"';
+  AppendTime(out, e.time);
+  out += "\",";
+  AppendStringField(out, "caller", Truncated(e.caller));
+  AppendStringField(out, "kind", e.kind);
   if (e.batch_size > 0) {
-    j["batch_index"] = e.batch_index;
-    j["batch_size"] = e.batch_size;
+    out += absl::StrFormat("\"batch_index\":%d,\"batch_size\":%d,",
+                           e.batch_index, e.batch_size);
   }
   // Resident identity numbers in the input are masked before the entry is
   // written (docs/security.md, Personal data): the log is evidence of what
@@ -111,28 +214,44 @@ std::string EntryToJson(const AuditEntry& e) {
   const std::string code = ValidateUscc(e.code).ok()
                                ? std::string(e.code)
                                : pii::MaskIdNumbers(e.code);
-  j["input"] = {{"code", Truncated(code)},
-                {"name", Truncated(pii::MaskIdNumbers(e.name))},
-                {"scenario", Truncated(e.scenario)},
-                {"date", e.date},
-                {"admin_view", e.admin_view}};
-  j["verdict"] = e.verdict;
-  j["identity"] = e.identity;
-  j["rule"] = e.rule;
-  j["subjects"] = e.subject_ids;
-  Json records = Json::array();
-  for (const AuditRecord& r : e.records) {
-    records.push_back({{"id", r.id},
-                       {"list", r.list},
-                       {"disposition", r.disposition},
-                       {"action", r.action}});
+  AppendKey(out, "input");
+  out += '{';
+  AppendStringField(out, "code", Truncated(code));
+  AppendStringField(out, "name", Truncated(pii::MaskIdNumbers(e.name)));
+  AppendStringField(out, "scenario", Truncated(e.scenario));
+  AppendStringField(out, "date", e.date);
+  out += e.admin_view ? "\"admin_view\":true}," : "\"admin_view\":false},";
+  AppendStringField(out, "verdict", e.verdict);
+  AppendStringField(out, "identity", e.identity);
+  AppendStringField(out, "rule", e.rule);
+  AppendKey(out, "subjects");
+  out += '[';
+  for (size_t i = 0; i < e.subject_ids.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, e.subject_ids[i]);
   }
-  j["records"] = std::move(records);
-  j["data_version"] = e.data_version;
-  j["measures_version"] = e.measures_version;
-  j["prev"] = e.prev;
-  // Invalid UTF-8 from a client is replaced (U+FFFD), never thrown on.
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += "],";
+  AppendKey(out, "records");
+  out += '[';
+  for (size_t i = 0; i < e.records.size(); ++i) {
+    const AuditRecord& r = e.records[i];
+    if (i > 0) out += ',';
+    out += '{';
+    AppendStringField(out, "id", r.id);
+    AppendStringField(out, "list", r.list);
+    AppendStringField(out, "disposition", r.disposition);
+    AppendKey(out, "action");
+    AppendJsonString(out, r.action);
+    out += '}';
+  }
+  out += "],";
+  out += "\"data_version\":";
+  absl::StrAppend(&out, e.data_version);
+  out += ',';
+  AppendStringField(out, "measures_version", e.measures_version);
+  AppendKey(out, "prev");
+  AppendJsonString(out, e.prev);
+  out += '}';
 }
 
 absl::StatusOr<AuditEntry> EntryFromJson(std::string_view line) {
@@ -268,6 +387,38 @@ absl::Status SyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// RAND_bytes, drawn in 1 KiB blocks per thread: each RAND_bytes call costs
+// a getpid(2) (OpenSSL's fork check) plus locking, and a check needs 4
+// bytes. The bytes are the CSPRNG's all the same, used once each. A forked
+// child must not reuse its parent's block: the atfork handler empties the
+// forking thread's block in the child (the only thread it has).
+struct RandomPool {
+  unsigned char bytes[1024];
+  size_t used = sizeof(bytes);
+};
+thread_local RandomPool random_pool;
+
+bool RandomBytes(unsigned char* out, size_t n) {
+  static const bool registered = [] {
+    return ::pthread_atfork(nullptr, nullptr, [] {
+             random_pool.used = sizeof(random_pool.bytes);
+           }) == 0;
+  }();
+  RandomPool& pool = random_pool;
+  if (!registered || n > sizeof(pool.bytes) / 4) {
+    return RAND_bytes(out, static_cast<int>(n)) == 1;
+  }
+  if (sizeof(pool.bytes) - pool.used < n) {
+    if (RAND_bytes(pool.bytes, sizeof(pool.bytes)) != 1) return false;
+    pool.used = 0;
+  }
+  std::memcpy(out, pool.bytes + pool.used, n);
+  // Bytes handed out are not kept around.
+  std::memset(pool.bytes + pool.used, 0, n);
+  pool.used += n;
+  return true;
+}
+
 bool IsHex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -277,12 +428,22 @@ bool IsHex(std::string_view s) {
 }  // namespace
 
 std::string Sha256Hex(std::string_view bytes) {
+  // OpenSSL 3 looks EVP_sha256() up in its provider tables on every
+  // EVP_Digest call; fetch it once, and keep one context per thread (this
+  // runs once per check).
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  // EVP_Digest only fails on allocation failure inside OpenSSL; an all-zero
+  // These only fail on allocation failure inside OpenSSL; an all-zero
   // digest would then break the chain visibly rather than silently.
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) !=
-      1) {
+  if (kSha256 == nullptr || ctx == nullptr ||
+      EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) {
     return std::string(64, '0');
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -295,7 +456,12 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 AuditLog::AuditLog(std::string dir, AuditLogOptions options)
-    : dir_(std::move(dir)), options_(std::move(options)) {}
+    : dir_(std::move(dir)),
+      options_(std::move(options)),
+      time_zone_(absl::UTCTimeZone()) {
+  // Unknown zone: UTC (as documented on AuditLogOptions::time_zone).
+  absl::LoadTimeZone(options_.time_zone, &time_zone_);
+}
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     const std::string& dir, AuditLogOptions options) {
@@ -349,6 +515,8 @@ absl::Status AuditLog::OpenTail() {
     last_hash_ = Sha256Hex(**line);
     break;
   }
+  appended_seq_.store(seq_);
+  written_seq_.store(seq_);
   return OpenFileLocked(files->back());
 }
 
@@ -383,6 +551,9 @@ AuditLog::~AuditLog() {
   if (flusher_.joinable()) flusher_.join();
   absl::MutexLock lock(&mu_);
   if (fd_ >= 0) {
+    // Queued entries were never shown to anyone, but they are valid chain
+    // entries: keep them.
+    if (!queued_.empty()) (void)WriteQueuedLocked();
     if (dirty_ && options_.fsync != FsyncPolicy::kNone) ::fdatasync(fd_);
     ::close(fd_);
     fd_ = -1;
@@ -397,6 +568,7 @@ void AuditLog::FlusherLoop() {
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval);
     // A failed flush is retried at the next tick (the data is in the page
     // cache); Sync() reports errors to callers that need to know.
+    if (!queued_.empty()) (void)WriteQueuedLocked();
     if (dirty_) (void)SyncLocked();
   }
 }
@@ -413,6 +585,8 @@ absl::Status AuditLog::SyncLocked() {
 
 absl::Status AuditLog::Sync() {
   absl::MutexLock lock(&mu_);
+  if (fd_ < 0) return absl::OkStatus();
+  if (absl::Status s = WriteQueuedLocked(); !s.ok()) return s;
   return SyncLocked();
 }
 
@@ -448,16 +622,17 @@ absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
     std::vector<AuditEntry> entries) {
   if (entries.empty()) return entries;
   const absl::Time now = absl::Now();
-  absl::TimeZone tz = absl::UTCTimeZone();
-  absl::LoadTimeZone(options_.time_zone, &tz);
   // Random parts for every receipt, drawn before taking the lock.
   std::vector<unsigned char> random(4 * entries.size());
-  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+  if (!RandomBytes(random.data(), random.size())) {
     return absl::InternalError("audit: RAND_bytes failed");
   }
   absl::MutexLock lock(&mu_);
   if (fd_ < 0) return absl::FailedPreconditionError("audit: log is closed");
-  if (file_bytes_ >= options_.rotate_bytes) {
+  if (file_bytes_ + static_cast<int64_t>(queued_.size()) >=
+      options_.rotate_bytes) {
+    // Queued lines belong to the current file: write them there first.
+    if (absl::Status s = WriteQueuedLocked(); !s.ok()) return s;
     if (options_.fsync != FsyncPolicy::kNone) {
       if (absl::Status s = SyncLocked(); !s.ok()) return s;
     }
@@ -465,28 +640,66 @@ absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
   }
   uint64_t seq = seq_;
   std::string hash = last_hash_;
+  // Group commit: the lines go straight into the queue (nothing below can
+  // fail before they are chained). Otherwise into `out`, written now.
   std::string out;
+  std::string& dest = options_.group_commit ? queued_ : out;
   for (size_t i = 0; i < entries.size(); ++i) {
     AuditEntry& e = entries[i];
     e.seq = ++seq;
     if (e.time == absl::InfinitePast()) e.time = now;
     const unsigned char* r = &random[4 * i];
-    e.receipt = absl::StrFormat("%s-%016x-%02x%02x%02x%02x",
-                                absl::FormatTime("%Y%m%d", e.time, tz), e.seq,
-                                r[0], r[1], r[2], r[3]);
+    e.receipt = ReceiptId(e.time, time_zone_, e.seq, r);
     e.prev = hash;
-    std::string line = EntryToJson(e);
-    hash = Sha256Hex(line);
-    out += line;
-    out += '\n';
+    const size_t line_start = dest.size();
+    AppendEntryJson(e, dest);
+    hash = Sha256Hex(std::string_view(dest).substr(line_start));
+    dest += '\n';
+  }
+  if (options_.group_commit) {
+    seq_ = seq;
+    last_hash_ = std::move(hash);
+    appended_seq_.store(seq, std::memory_order_release);
+    // Nobody asked for these yet; bound the memory anyway.
+    if (queued_.size() > kMaxQueuedBytes) {
+      if (absl::Status s = WriteQueuedLocked(); !s.ok()) return s;
+    }
+    return entries;
   }
   if (absl::Status s = WriteLocked(out); !s.ok()) return s;
   seq_ = seq;
   last_hash_ = std::move(hash);
+  appended_seq_.store(seq, std::memory_order_release);
   if (options_.fsync == FsyncPolicy::kEveryEntry) {
     if (absl::Status s = SyncLocked(); !s.ok()) return s;
   }
+  written_seq_.store(seq, std::memory_order_release);
   return entries;
+}
+
+absl::Status AuditLog::WriteQueuedLocked() {
+  if (!queued_.empty()) {
+    if (absl::Status s = WriteLocked(queued_); !s.ok()) return s;
+    queued_.clear();
+  }
+  if (options_.fsync == FsyncPolicy::kEveryEntry) {
+    if (absl::Status s = SyncLocked(); !s.ok()) return s;
+  }
+  written_seq_.store(seq_, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::WriteThrough(uint64_t seq) {
+  if (written_seq_.load(std::memory_order_acquire) >= seq) {
+    return absl::OkStatus();
+  }
+  absl::MutexLock lock(&mu_);
+  // Another caller may have written our lines while we waited for the lock.
+  if (written_seq_.load(std::memory_order_relaxed) >= seq) {
+    return absl::OkStatus();
+  }
+  if (fd_ < 0) return absl::FailedPreconditionError("audit: log is closed");
+  return WriteQueuedLocked();
 }
 
 AuditHead AuditLog::Head() const {

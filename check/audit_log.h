@@ -17,9 +17,20 @@
 // day in Options::time_zone; the random part comes from OpenSSL's RAND_bytes,
 // so receipts cannot be guessed from a neighbour's.
 //
-// Thread safety: Append, AppendBatch, Sync, Head and LookupReceipt may be
-// called from any thread; appends are serialised by a mutex (one line is
-// written whole, in chain order). VerifyAuditDir() is a free function that
+// Thread safety: Append, AppendBatch, WriteThrough, Sync, Head and
+// LookupReceipt may be called from any thread; appends are serialised by a
+// mutex (one line is written whole, in chain order).
+//
+// Group commit (AuditLogOptions::group_commit, the daemon's mode): Append and
+// AppendBatch chain the entry and queue its line in memory without a system
+// call; WriteThrough(seq) hands every queued line up to (at least) `seq` to
+// the kernel with one write(2) (and, under kEveryEntry, one fdatasync). Lines
+// queued by concurrent callers leave together, in chain order. The caller
+// must not show a receipt to anyone before WriteThrough of its seq returned
+// OK: that is the durability contract the default mode gives on return from
+// Append. Queued lines are also written by Sync, LookupReceipt, the interval
+// flusher, the destructor, and by Append itself once more than
+// kMaxQueuedBytes are queued. VerifyAuditDir() is a free function that
 // only reads; it may run while a log is being appended (it checks what it
 // sees).
 #ifndef CREDITD_CHECK_AUDIT_LOG_H_
@@ -31,6 +42,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -52,7 +64,7 @@ struct AuditRecord {
 // One audit entry. The caller fills the "what" fields; Append fills seq,
 // receipt, time (when left at absl::InfinitePast()) and prev.
 //
-// When adding a field: write it in EntryToJson and read it in EntryFromJson
+// When adding a field: write it in AppendEntryJson and read it in EntryFromJson
 // (audit_log.cc), document it in docs/checks.md (Audit log format), and extend
 // tests/check/audit_log_test.cc (RoundTrip).
 struct AuditEntry {
@@ -100,6 +112,8 @@ struct AuditLogOptions {
   int64_t rotate_bytes = 256ll * 1024 * 1024;
   FsyncPolicy fsync = FsyncPolicy::kEveryEntry;
   int64_t fsync_interval_ms = 100;  // for kInterval, 1..60000
+  // Queue lines in memory until WriteThrough (see the header comment).
+  bool group_commit = false;
   // The receipt id's date is taken in this zone (UTC when unknown).
   std::string time_zone = "Asia/Shanghai";
 };
@@ -148,9 +162,26 @@ class AuditLog {
   absl::StatusOr<std::vector<AuditEntry>> AppendBatch(
       std::vector<AuditEntry> entries);
 
-  // Flushes written entries to disk now.
+  // Group commit: makes sure every entry with seq <= `seq` has been written
+  // (write(2)) and, under kEveryEntry, flushed (fdatasync). Returns at once,
+  // without a lock, when that is already so; otherwise writes everything
+  // queued in one call. On an I/O error the queued lines stay queued (a
+  // later call retries them; none is half-written) and the error names the
+  // file. Without group commit every appended entry is already written.
+  absl::Status WriteThrough(uint64_t seq);
+  // The seq of the newest appended entry (queued or written); 0 when none.
+  // Lock-free: a session reads it after a request to learn what to write
+  // through before it replies.
+  uint64_t appended_seq() const {
+    return appended_seq_.load(std::memory_order_acquire);
+  }
+  // Bytes above which Append writes the queue itself (group commit).
+  static constexpr size_t kMaxQueuedBytes = 1 << 20;
+
+  // Writes queued entries and flushes written entries to disk now.
   absl::Status Sync();
 
+  // The newest appended entry (with group commit: including queued ones).
   AuditHead Head() const;
   size_t torn_bytes() const { return torn_bytes_; }
   const std::string& dir() const { return dir_; }
@@ -158,7 +189,9 @@ class AuditLog {
   // Finds the entry with receipt `id`. The sequence number inside the id
   // selects the one file that can hold it (reading only the first line of
   // newer files); that file is then scanned line by line: O(file size), a
-  // few hundred ms for a 256 MiB file. NotFound when no entry has that id;
+  // few hundred ms for a 256 MiB file. With group commit, an entry still
+  // queued is not found (its receipt has not been shown to anyone yet).
+  // NotFound when no entry has that id;
   // InvalidArgument when `id` is not a receipt id.
   absl::StatusOr<ReceiptLookup> LookupReceipt(std::string_view id) const;
 
@@ -171,12 +204,20 @@ class AuditLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteLocked(const std::string& bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes queued_ (group commit), fdatasyncs under kEveryEntry, and moves
+  // written_seq_ up to seq_.
+  absl::Status WriteQueuedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlusherLoop();
 
   const std::string dir_;
   const AuditLogOptions options_;
+  absl::TimeZone time_zone_;  // options_.time_zone, loaded once
   size_t torn_bytes_ = 0;
+  // Group commit: seq of the newest entry appended / written (and, under
+  // kEveryEntry, flushed). Stored under mu_, read without it.
+  std::atomic<uint64_t> appended_seq_{0};
+  std::atomic<uint64_t> written_seq_{0};
 
   mutable absl::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_) = -1;
@@ -184,6 +225,7 @@ class AuditLog {
   int64_t file_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;       // last written
   std::string last_hash_ ABSL_GUARDED_BY(mu_);  // hex of the last line
+  std::string queued_ ABSL_GUARDED_BY(mu_);     // lines not yet written
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;     // written, not yet flushed
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread flusher_;

@@ -43,7 +43,7 @@ DispatchResult Dispatcher::Dispatch(const protocol::FrameHeader& header,
   }
   CommandCounters* c = &state_->counters(index);
   c->calls.fetch_add(1, std::memory_order_relaxed);
-  const std::string name(row->name);
+  const std::string_view name = row->name;  // for logs and errors only
 
   if ((row->flags & kCmdPreAuth) == 0 && !ctx.session->authenticated) {
     spdlog::warn("event=denied reason=unauthenticated op={} peer={}", name,

@@ -7,6 +7,7 @@
 #include "daemon/name_refresher.h"
 #include "daemon/protocol/frame_codec.h"
 #include "daemon/session.h"
+#include "daemon/tls.h"
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -49,10 +50,21 @@ struct Server::Impl {
   asio::awaitable<void> Signals();
   void BeginStop();
   void Reload();
+  void ReloadConfig();
+  // SIGHUP: rebuilds the TLS context from the certificate and key files
+  // named in the config in force; on error keeps the old one.
+  void ReloadTls();
+  std::shared_ptr<asio::ssl::context> tls_context() {
+    absl::MutexLock lock(&tls_mu);
+    return tls;
+  }
 
   DaemonState* state;
   std::string config_path;
-  std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
+  // Null: plain TCP (fixed at start). Replaced by ReloadTls; a session keeps
+  // the context it was accepted with.
+  absl::Mutex tls_mu;
+  std::shared_ptr<asio::ssl::context> tls ABSL_GUARDED_BY(tls_mu);
   Dispatcher dispatcher;
   NameRefresher names;
   asio::io_context io;
@@ -139,7 +151,8 @@ int Server::Run() {
   if (threads <= 0) {
     threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
   }
-  spdlog::info("event=serving io_threads={} tls={}", threads, d.tls != nullptr);
+  spdlog::info("event=serving io_threads={} tls={}", threads,
+               d.tls_context() != nullptr);
   d.state->set_subjects_changed_listener(
       [&d](uint64_t version) { d.names.Notify(version); });
   d.names.Start();
@@ -232,7 +245,7 @@ asio::awaitable<void> Server::Impl::Listen() {
     }
     auto session =
         std::make_shared<Session>(std::move(socket), state, &dispatcher,
-                                  writer.get_executor(), tls.get());
+                                  writer.get_executor(), tls_context());
     {
       absl::MutexLock lock(&mu);
       // Drop entries of closed sessions as we go.
@@ -266,6 +279,13 @@ void Server::Impl::Reload() {
     spdlog::warn("event=reload_skipped reason=\"no config file\"");
     return;
   }
+  ReloadConfig();
+  // Whatever happened to the config: a renewed pair must not wait for an
+  // unrelated config fix.
+  ReloadTls();
+}
+
+void Server::Impl::ReloadConfig() {
   absl::StatusOr<DaemonConfig> cfg = LoadDaemonConfig(config_path);
   if (!cfg.ok()) {
     spdlog::error("event=reload_failed error=\"{}\" (keeping the old config)",
@@ -295,6 +315,33 @@ void Server::Impl::Reload() {
   names.RequestRebuild();
   spdlog::info("event=reloaded config={} measures_version={}", config_path,
                state->measures()->version());
+}
+
+void Server::Impl::ReloadTls() {
+  if (tls_context() == nullptr) return;  // plain TCP since start
+  // The config in force: the new one when it was valid, else the old one
+  // (whose files may hold a renewed pair).
+  const auto cfg = state->config();
+  if (!cfg->tls_enabled) {
+    spdlog::warn(
+        "event=tls_reload_skipped reason=\"tls.enabled is false in the "
+        "config; TLS on or off applies only at start\"");
+    return;
+  }
+  absl::StatusOr<std::shared_ptr<asio::ssl::context>> fresh =
+      MakeServerTlsContext(*cfg);
+  if (!fresh.ok()) {
+    spdlog::error(
+        "event=tls_reload_failed error=\"{}\" (keeping the old certificate)",
+        std::string(fresh.status().message()));
+    return;
+  }
+  {
+    absl::MutexLock lock(&tls_mu);
+    tls = std::move(*fresh);
+  }
+  spdlog::info("event=tls_reloaded cert_file={} key_file={}",
+               cfg->tls_cert_file, cfg->tls_key_file);
 }
 
 asio::awaitable<void> Server::Impl::ServeMetrics() {

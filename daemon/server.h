@@ -8,7 +8,11 @@
 // SIGTERM/SIGINT: stop accepting, let every connection send what it has
 // queued plus a shutting_down error frame, close, and return 0 (connections
 // that do not drain within 5 s are closed hard). SIGHUP: reload the config
-// file and the measures list; on error keep the old ones and log why.
+// file and the measures list; on error keep the old ones and log why. With
+// TLS, SIGHUP also reloads the certificate chain and key (tls.cert_file,
+// tls.key_file of the config in force after the reload): new connections
+// get the new pair, open ones keep theirs; a pair that does not load keeps
+// the old one (event=tls_reload_failed, logged with the reason).
 //
 // Thread safety: Start and Run from one thread; Stop from any thread.
 #ifndef CREDITD_DAEMON_SERVER_H_

@@ -6,6 +6,8 @@
 #include "absl/strings/str_format.h"
 #include "spdlog/spdlog.h"
 
+#include <algorithm>
+#include <cstring>
 #include <span>
 
 namespace creditd {
@@ -31,8 +33,10 @@ struct WriteCompletion {
 }  // namespace
 
 Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
-                 asio::any_io_executor writer, asio::ssl::context* tls)
+                 asio::any_io_executor writer,
+                 std::shared_ptr<asio::ssl::context> tls)
     : socket_(std::move(socket)),
+      tls_context_(std::move(tls)),
       state_(state),
       dispatcher_(dispatcher),
       writer_(std::move(writer)),
@@ -45,8 +49,9 @@ Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
   peer_ =
       ec ? "?" : absl::StrFormat("%s:%d", ep.address().to_string(), ep.port());
   socket_.set_option(tcp::no_delay(true), ec);
-  if (tls != nullptr) {
-    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls);
+  if (tls_context_ != nullptr) {
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_,
+                                                             *tls_context_);
   }
   state_->connections.fetch_add(1);
   state_->connections_total.fetch_add(1);
@@ -71,22 +76,16 @@ asio::awaitable<size_t> Session::ReadSome(asio::mutable_buffer buffer,
                                              redirect_error(use_awaitable, ec));
 }
 
-asio::awaitable<void> Session::WriteAll(
-    const std::vector<asio::const_buffer>& buffers,
-    boost::system::error_code& ec) {
-  if (!tls_) {
-    co_await asio::async_write(socket_, buffers,
+asio::awaitable<void> Session::WriteAll(std::string_view bytes,
+                                        boost::system::error_code& ec) {
+  // One buffer: the frames queued since the last write, back to back, so the
+  // TLS stream seals them in as few records as possible.
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(bytes),
                                redirect_error(use_awaitable, ec));
     co_return;
   }
-  // The TLS stream encrypts one buffer per record: join the frames so that
-  // pipelined replies still leave in as few records as possible.
-  std::string joined;
-  joined.reserve(asio::buffer_size(buffers));
-  for (const asio::const_buffer& b : buffers) {
-    joined.append(static_cast<const char*>(b.data()), b.size());
-  }
-  co_await asio::async_write(*tls_, asio::buffer(joined),
+  co_await asio::async_write(socket_, asio::buffer(bytes),
                              redirect_error(use_awaitable, ec));
 }
 
@@ -145,25 +144,39 @@ void Session::Shutdown() {
   });
 }
 
-void Session::Enqueue(std::string frame) {
-  if (closed_) return;
-  output_bytes_ += frame.size();
+bool Session::ReserveOutput(size_t bytes) {
+  if (closed_) return false;
+  output_bytes_ += bytes;
   if (output_bytes_ > static_cast<size_t>(config_->max_output_buffer_bytes)) {
     spdlog::warn(
         "event=disconnect reason=output_buffer peer={} queued={} limit={}",
         peer_, output_bytes_, config_->max_output_buffer_bytes);
     HardClose();
-    return;
+    return false;
   }
-  queue_.push_back(std::move(frame));
+  return true;
+}
+
+void Session::Enqueue(uint16_t opcode, uint64_t request_id, uint8_t flags,
+                      std::string_view body) {
+  if (!ReserveOutput(kHeaderSize + body.size())) return;
+  FrameHeader h;
+  h.opcode = opcode;
+  h.request_id = request_id;
+  h.flags = flags;
+  protocol::EncodeFrame(h, body, &queue_);
   Wake();
+}
+
+void Session::NoteAudit(uint64_t before) {
+  const uint64_t after = state_->audit_appended_seq();
+  if (after != before) audit_seq_ = std::max(audit_seq_, after);
 }
 
 void Session::FailAndClose(WireError code, std::string message, uint64_t id,
                            uint16_t opcode) {
-  Enqueue(protocol::EncodeFrame(
-      opcode, id, protocol::kFlagResponse | protocol::kFlagError,
-      Dispatcher::ErrorBody(code, SafeMessage(message))));
+  Enqueue(opcode, id, protocol::kFlagResponse | protocol::kFlagError,
+          Dispatcher::ErrorBody(code, SafeMessage(message)));
   CloseAfterFlush();
 }
 
@@ -186,8 +199,30 @@ void Session::HardClose() {
 }
 
 asio::awaitable<void> Session::Reader() {
-  std::array<std::byte, kHeaderSize> header_bytes;
+  // Bytes read and not yet consumed are in_[begin, end). One read takes as
+  // many bytes as the socket holds (up to the buffer), and every complete
+  // frame in them is answered before the next read, so the replies to
+  // pipelined requests leave in one write (the writer runs once the reader
+  // waits for its next read).
+  std::vector<std::byte> in(kReadBufferBytes);
+  size_t begin = 0;
+  size_t end = 0;
   boost::system::error_code ec;
+  // Reads more bytes after in_[begin, end), moving them to the front first.
+  // False on EOF, error or close.
+  auto fill = [&]() -> asio::awaitable<bool> {
+    if (begin > 0) {
+      std::memmove(in.data(), in.data() + begin, end - begin);
+      end -= begin;
+      begin = 0;
+    }
+    const size_t n =
+        co_await ReadSome(asio::buffer(in.data() + end, in.size() - end), ec);
+    if (ec || closing_) co_return false;  // EOF, reset, or closed by us
+    end += n;
+    Touch();
+    co_return true;
+  };
   while (!closing_) {
     // Backpressure: no more reading while this connection has
     // kMaxPendingWrites writes in flight (RunWrite wakes us).
@@ -202,18 +237,16 @@ asio::awaitable<void> Session::Reader() {
         authed ? config_->max_frame_bytes : config_->max_preauth_frame_bytes);
     const char* limit_name =
         authed ? "max_frame_bytes" : "max_preauth_frame_bytes";
-    size_t have = 0;
     DecodeResult decoded;
     while (true) {
-      const size_t n = co_await ReadSome(
-          asio::buffer(header_bytes.data() + have, kHeaderSize - have), ec);
-      if (ec || closing_) co_return;  // EOF, reset, or closed by us
-      have += n;
-      Touch();
-      decoded = protocol::DecodeFrameHeader(
-          std::span<const std::byte>(header_bytes.data(), have), limit,
-          limit_name);
-      if (decoded.state != DecodeResult::State::kNeedMore) break;
+      if (end > begin) {
+        decoded = protocol::DecodeFrameHeader(
+            std::span<const std::byte>(in.data() + begin,
+                                       std::min(end - begin, kHeaderSize)),
+            limit, limit_name);
+        if (decoded.state != DecodeResult::State::kNeedMore) break;
+      }
+      if (!co_await fill()) co_return;
     }
     if (decoded.state == DecodeResult::State::kBad) {
       state_->framing_errors.fetch_add(1);
@@ -227,15 +260,31 @@ asio::awaitable<void> Session::Reader() {
       co_return;
     }
     const FrameHeader& h = decoded.header;
-    // The body is allocated only now, after the limit check.
-    std::string body(h.body_length, '\0');
-    size_t got = 0;
-    while (got < body.size()) {
-      const size_t n = co_await ReadSome(
-          asio::buffer(body.data() + got, body.size() - got), ec);
-      if (ec || closing_) co_return;
-      got += n;
-      Touch();
+    begin += kHeaderSize;
+    // The body: in place when it fits in the read buffer; otherwise
+    // allocated only now, after the limit check, and read into directly.
+    std::string big_body;
+    std::string_view body;
+    if (h.body_length <= in.size()) {
+      while (end - begin < h.body_length) {
+        if (!co_await fill()) co_return;
+      }
+      body = std::string_view(reinterpret_cast<const char*>(in.data() + begin),
+                              h.body_length);
+      begin += h.body_length;
+    } else {
+      big_body.resize(h.body_length);
+      size_t got = end - begin;
+      std::memcpy(big_body.data(), in.data() + begin, got);
+      begin = end = 0;
+      while (got < big_body.size()) {
+        const size_t n = co_await ReadSome(
+            asio::buffer(big_body.data() + got, big_body.size() - got), ec);
+        if (ec || closing_) co_return;
+        got += n;
+        Touch();
+      }
+      body = big_body;
     }
     const CommandRow* row = FindCommand(h.opcode, nullptr);
     if (row != nullptr && (row->flags & kCmdWrite) != 0 &&
@@ -245,7 +294,7 @@ asio::awaitable<void> Session::Reader() {
       auto self = shared_from_this();
       asio::co_spawn(
           socket_.get_executor(),
-          [self, h, b = std::move(body)]() mutable {
+          [self, h, b = std::string(body)]() mutable {
             return self->RunWrite(h, std::move(b));
           },
           asio::detached);
@@ -256,10 +305,12 @@ asio::awaitable<void> Session::Reader() {
     ctx.session = &auth_;
     ctx.request_id = h.request_id;
     ctx.peer = peer_;
+    const uint64_t audit_before = state_->audit_appended_seq();
     DispatchResult r = dispatcher_->Dispatch(h, body, ctx);
+    NoteAudit(audit_before);
     // A wrong token closes the connection: one guess per connection.
     if (r.error == WireError::kUnauthenticated) r.close_after = true;
-    Enqueue(protocol::EncodeFrame(h.opcode, h.request_id, r.flags, r.body));
+    Enqueue(h.opcode, h.request_id, r.flags, r.body);
     if (r.close_after) {
       CloseAfterFlush();
       co_return;
@@ -273,6 +324,7 @@ asio::awaitable<void> Session::RunWrite(FrameHeader h, std::string body) {
   // session meanwhile, and the request is judged by the credentials it
   // arrived under.
   auto completion = std::make_shared<WriteCompletion>(socket_.get_executor());
+  const uint64_t audit_before = state_->audit_appended_seq();
   asio::post(writer_, [completion, dispatcher = dispatcher_, state = state_,
                        auth = auth_, peer = peer_, h,
                        body = std::move(body)]() mutable {
@@ -280,7 +332,7 @@ asio::awaitable<void> Session::RunWrite(FrameHeader h, std::string body) {
     ctx.state = state;
     ctx.session = &auth;
     ctx.request_id = h.request_id;
-    ctx.peer = std::move(peer);
+    ctx.peer = peer;
     DispatchResult r = dispatcher->Dispatch(h, body, ctx);
     // Back to the session's strand: only there may `completion` change.
     auto ex = completion->timer.get_executor();
@@ -297,11 +349,12 @@ asio::awaitable<void> Session::RunWrite(FrameHeader h, std::string body) {
     co_await completion->timer.async_wait(redirect_error(use_awaitable, ec));
   }
   DispatchResult& r = completion->result;
+  NoteAudit(audit_before);
   --pending_writes_;
   write_slot_timer_.cancel();
   if (closed_) co_return;  // the write is applied; nobody to tell
   Touch();
-  Enqueue(protocol::EncodeFrame(h.opcode, h.request_id, r.flags, r.body));
+  Enqueue(h.opcode, h.request_id, r.flags, r.body);
   if (pending_writes_ == 0 && shutdown_pending_) {
     shutdown_pending_ = false;
     FailAndClose(WireError::kShuttingDown, "server: shutting down");
@@ -313,8 +366,7 @@ asio::awaitable<void> Session::RunWrite(FrameHeader h, std::string body) {
 asio::awaitable<void> Session::Writer() {
   auto self = shared_from_this();
   boost::system::error_code ec;
-  std::vector<std::string> sending;
-  std::vector<asio::const_buffer> buffers;
+  std::string sending;
   while (!closed_) {
     if (queue_.empty()) {
       // Writes in flight still owe a reply: RunWrite wakes us.
@@ -323,14 +375,23 @@ asio::awaitable<void> Session::Writer() {
       co_await wake_timer_.async_wait(redirect_error(use_awaitable, ec));
       continue;
     }
-    sending.swap(queue_);
-    buffers.clear();
-    size_t bytes = 0;
-    for (const std::string& f : sending) {
-      buffers.emplace_back(f.data(), f.size());
-      bytes += f.size();
+    // No receipt leaves before its audit entry was handed to the kernel
+    // (check/audit_log.h, group commit). One call writes the entries of
+    // every connection appended since the last one.
+    if (audit_seq_ > 0) {
+      if (absl::Status s = state_->AuditWriteThrough(audit_seq_); !s.ok()) {
+        // The replies are dropped, not sent: their receipts were not
+        // written. The entries stay queued and are retried by the next call.
+        spdlog::error("event=audit_write_failed peer={} error=\"{}\"", peer_,
+                      std::string(s.message()));
+        HardClose();
+        break;
+      }
+      audit_seq_ = 0;
     }
-    co_await WriteAll(buffers, ec);
+    sending.swap(queue_);
+    co_await WriteAll(sending, ec);
+    const size_t bytes = sending.size();
     sending.clear();
     if (ec) {
       HardClose();

@@ -2,10 +2,13 @@
 //
 // Three coroutines per connection, all on the connection's strand (so the
 // members below need no lock):
-//   Reader:   header (20 bytes, decoded incrementally, so a wrong magic is
-//             refused after its first byte) -> limit check -> body -> dispatch
-//             -> queue the reply. Reads are answered in arrival order, each
-//             carrying its request id (pipelining).
+//   Reader:   reads whatever the socket holds (up to kReadBufferBytes) and
+//             answers every complete frame in it before reading again:
+//             header (20 bytes, decoded incrementally, so a wrong magic is
+//             refused after its first byte) -> limit check -> body (in place
+//             in the read buffer; a bigger body is allocated after the limit
+//             check) -> dispatch -> queue the reply. Reads are answered in
+//             arrival order, each carrying its request id (pipelining).
 //   Writes (rows with kCmdWrite, once authenticated) are not dispatched on
 //             the I/O thread: RunWrite hands them to the server's single
 //             writer thread and awaits the result there, so a slow Xapian
@@ -19,8 +22,13 @@
 //             client cannot queue unbounded work (and memory) on the writer.
 //             Closing waits for writes in flight: their replies are sent
 //             before the connection closes.
-//   Writer:   sends everything queued in one gathered write (replies to
-//             pipelined requests leave together).
+//   Writer:   sends everything queued in one write (the replies to the
+//             frames of one read leave together). Before it writes, it makes
+//             sure the audit entries of the checks it answers have been
+//             written (AuditLog::WriteThrough, group commit: one write(2)
+//             for the entries of all connections appended since the last);
+//             if that fails the replies are dropped and the connection is
+//             closed, so no receipt is shown whose entry is not in the log.
 //   Watchdog: a deadline pushed forward by every read and every completed
 //             write; on expiry it queues an idle_timeout error frame and,
 //             after a grace second, closes the socket (STYLE 13).
@@ -50,6 +58,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace creditd {
@@ -58,12 +67,16 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   // Writes of one connection dispatched to the writer and not yet answered.
   static constexpr int kMaxPendingWrites = 16;
+  // Bytes one read may take from the socket; bodies up to this size are
+  // dispatched in place.
+  static constexpr size_t kReadBufferBytes = 64 * 1024;
 
   // `writer`: the executor every write request runs on (one thread, FIFO).
-  // `tls`: the server TLS context, or null for plain TCP; not owned, must
-  // outlive the session.
+  // `tls`: the server TLS context, or null for plain TCP; the session keeps
+  // it (a SIGHUP reload replaces the server's, not this one).
   Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
-          asio::any_io_executor writer, asio::ssl::context* tls = nullptr);
+          asio::any_io_executor writer,
+          std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~Session();
 
   // Runs the connection to its end. co_spawn it on socket's executor.
@@ -83,7 +96,14 @@ class Session : public std::enable_shared_from_this<Session> {
                                  std::string body);
   // Queues a frame; closes the connection when the queue grows past
   // max_output_buffer_bytes.
-  void Enqueue(std::string frame);
+  void Enqueue(uint16_t opcode, uint64_t request_id, uint8_t flags,
+               std::string_view body);
+  // Counts `bytes` into output_bytes_; false (and closed) over the limit.
+  bool ReserveOutput(size_t bytes);
+  // After a dispatch: when the audit log grew since `before` (its
+  // appended_seq), the reply may carry a receipt; remember what to write
+  // through before sending.
+  void NoteAudit(uint64_t before);
   // Queues an error frame (request id `id`) and closes after it is sent.
   void FailAndClose(WireError code, std::string message, uint64_t id = 0,
                     uint16_t opcode = 0);
@@ -94,10 +114,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // The socket or the TLS stream, whichever this connection uses.
   asio::awaitable<size_t> ReadSome(asio::mutable_buffer buffer,
                                    boost::system::error_code& ec);
-  asio::awaitable<void> WriteAll(const std::vector<asio::const_buffer>& buffers,
+  asio::awaitable<void> WriteAll(std::string_view bytes,
                                  boost::system::error_code& ec);
 
   tcp::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;
   // Wraps socket_ (declared after it, so destroyed first).
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   DaemonState* state_;
@@ -112,8 +133,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer write_slot_timer_;  // reader waits for a write slot
   std::chrono::steady_clock::time_point deadline_;
 
-  std::vector<std::string> queue_;
+  std::string queue_;        // encoded frames, back to back
   size_t output_bytes_ = 0;  // queued + being written
+  uint64_t audit_seq_ = 0;   // audit entries to write through before sending
   bool closing_ = false;     // no more reads; close once flushed
   bool closed_ = false;
   bool idle_reported_ = false;

@@ -4,8 +4,9 @@
 //   if (!ctx.ok()) -> print ctx.status().message(), exit 1
 //
 // TLS 1.2 is the minimum; the certificate chain and key are PEM files. Client
-// certificates are not requested. The files are read once, at start (SIGHUP
-// does not reload them: restart to rotate a certificate).
+// certificates are not requested. The files are read at start and again on
+// SIGHUP (daemon/server.h: a renewed pair is used for new connections; a
+// pair that does not load keeps the old context).
 #ifndef CREDITD_DAEMON_TLS_H_
 #define CREDITD_DAEMON_TLS_H_
 

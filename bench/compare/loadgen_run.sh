@@ -10,6 +10,7 @@
 #   bench/compare/loadgen_run.sh [--subjects N] [--seconds S] [--warmup S]
 #       [--connections C] [--pipeline P] [--io-threads T] [--build-dir DIR]
 #       [--no-redis] [--perf] [--no-build] [--creditd PATH] [--audit-dir DIR]
+#       [--data-dir DIR]
 #
 # Defaults: N=1000000, S=10, warmup 2, C=50, P=16 (the pipelined rows; every
 # workload also runs at P=1), io threads 1, build dir build-load. Placement:
@@ -17,16 +18,22 @@
 # on CPU 0. The issue's 10M run:
 #   bench/compare/loadgen_run.sh --subjects 10000000
 # (generation + `creditctl load` of 10M take 15+ minutes the first time).
+# --data-dir keeps the generated and loaded registries there instead of
+# BUILD/bench-data (e.g. a 10M set outside the repo, reused across runs).
 # --audit-dir puts the daemon's audit log there (default: a fresh temporary
-# directory on the same disk as /tmp). The daemon fdatasyncs the audit log
-# before it answers a check, so `--audit-dir /dev/shm/...` (tmpfs: the flush
-# is free and NOT durable) separates the disk flush from the CPU cost.
+# directory on the same disk as /tmp). The daemon writes each check's audit
+# entry (group commit, one write(2) for the checks answered together) before
+# the reply and fdatasyncs every audit.fsync_interval_ms (100 ms here);
+# `--audit-dir /dev/shm/...` (tmpfs: NOT durable) takes the disk out.
+# Every creditd row also reports the daemon's CPU time per request over the
+# measured seconds (utime+stime from /proc/PID/stat): the figure that holds
+# when the machine is shared and req/s does not.
 # --perf records the daemon under check_hit (perf record -g -p PID, 5 s) and
 # prints the top of the report.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 subjects=1000000 seconds=10 warmup=2 conns=50 pipeline=16 io_threads=1
-bdir=build-load redis=1 perf=0 build=1 creditd="" audit_dir=""
+bdir=build-load redis=1 perf=0 build=1 creditd="" audit_dir="" data=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --subjects) subjects=$2; shift 2 ;;
@@ -41,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     --no-build) build=0; shift ;;
     --creditd) creditd=$2; shift 2 ;;
     --audit-dir) audit_dir=$2; shift 2 ;;
+    --data-dir) data=$2; shift 2 ;;
     *) echo "loadgen_run.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -53,7 +61,7 @@ creditd=${creditd:-$bdir/daemon/creditd}
 tool() { if [[ -x "$bdir/$1" ]]; then echo "$bdir/$1"; else echo "build/$1"; fi; }
 datagen=$(tool bench/creditd-datagen) ctl=$(tool client/creditctl)
 
-data=$bdir/bench-data
+data=${data:-$bdir/bench-data}
 gen=$data/gen-$subjects db=$data/db-$subjects
 mkdir -p "$data"
 if [[ ! -f "$gen/done" ]]; then
@@ -84,11 +92,11 @@ if [[ ! -f "$gen/hit_codes.txt" ]]; then
     awk -F'\t' '$2 == "valid" { print $1 }' | sort -u |
     comm -23 - "$gen/hit_codes.txt" > "$gen/miss_codes.txt"
 fi
-shuf --random-source=<(yes) "$gen/hit_codes.txt" > "$gen/hit_codes.shuf"
-
 token=bench-$RANDOM$RANDOM
 sha=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
 run=$(mktemp -d /tmp/creditd-bench.XXXXXX)
+hit_codes=$run/hit_codes.shuf
+shuf --random-source=<(yes) "$gen/hit_codes.txt" > "$hit_codes"
 if [[ -n "$audit_dir" ]]; then
   mkdir -p "$audit_dir"
   audit=$(mktemp -d "$audit_dir/creditd-audit.XXXXXX")
@@ -117,7 +125,9 @@ echo "== starting creditd (io_threads $io_threads, audit in $audit) on CPU 0"
 taskset -c 0 "$creditd" --config "$run/creditd.toml" >"$run/creditd.log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$run" "$audit"' EXIT
-for _ in $(seq 1 1500); do
+# Up to 20 min: at 10M on a shared machine the registry load and the name
+# index build take 5+ min (77 s + minutes measured under load).
+for _ in $(seq 1 6000); do
   grep -q '^listening ' "$run/creditd.log" && break
   kill -0 $pid 2>/dev/null || { cat "$run/creditd.log"; echo "creditd did not start" >&2; exit 1; }
   sleep 0.2
@@ -127,17 +137,31 @@ echo "== creditd pid $pid on 127.0.0.1:$port"
 
 results=$run/results.csv
 fail=0
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 lg() {  # lg PLACEMENT CLIENT_CPU WORKLOAD PIPELINE MODE
-  local out
-  out=$(taskset -c "$2" "$bdir/bench/loadgen" --port "$port" --token "$token" \
+  local out t0 t1 rps
+  taskset -c "$2" "$bdir/bench/loadgen" --port "$port" --token "$token" \
     --workload "$3" --connections "$conns" --pipeline "$4" --mode "$5" \
-    --duration "$seconds" --warmup "$warmup" --codes-file "$gen/hit_codes.shuf" \
+    --duration "$seconds" --warmup "$warmup" --codes-file "$hit_codes" \
     --miss-file "$gen/miss_codes.txt" --names-file "$gen/name_variants.jsonl" \
-    --csv) || fail=1
+    --csv > "$run/lg.out" &
+  local lgpid=$!
+  # The daemon's CPU time over the measured seconds (after the warm-up).
+  sleep "$warmup"
+  t0=$(cpu_ticks "$pid")
+  wait "$lgpid" || fail=1
+  t1=$(cpu_ticks "$pid")
+  out=$(cat "$run/lg.out")
   echo "$out" | grep -v '^csv,' | sed 's/^/   /'
-  echo "$out" | grep '^csv,' | sed "s/^csv,/creditd,$1,/" >> "$results"
+  rps=$(echo "$out" | grep '^csv,' | cut -d, -f5)
+  # CPU microseconds of the daemon per request (clock ticks of 1/CLK_TCK s).
+  local us
+  us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v r="${rps:-0}" -v s="$seconds" \
+    'BEGIN { printf "%.1f", (r > 0 ? t / hz * 1e6 / (r * s) : 0) }')
+  echo "   daemon CPU: $(( (t1 - t0) * 1000 / $(getconf CLK_TCK) )) ms in ${seconds} s = $us us/request"
+  echo "$out" | grep '^csv,' | sed "s/^csv,/creditd,$1,/; s/\$/,$us/" >> "$results"
 }
-echo "== loadgen ($conns connections, ${seconds}s each after ${warmup}s warmup)"
+echo "== loadgen ($conns connections, ${seconds}s each after ${warmup}s warmup); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for w in check_hit check_miss batch_check_50 match_typo mixed; do
   lg split 1 "$w" 1 window
 done
@@ -150,7 +174,7 @@ if [[ $perf -eq 1 ]] && command -v perf >/dev/null; then
   echo "== perf record -g -p $pid (5 s of check_hit, P=1, split)"
   taskset -c 1 "$bdir/bench/loadgen" --port "$port" --token "$token" --workload check_hit \
     --connections "$conns" --pipeline 1 --duration 7 --warmup 0 \
-    --codes-file "$gen/hit_codes.shuf" >/dev/null &
+    --codes-file "$hit_codes" >/dev/null &
   lpid=$!
   sleep 1
   perf record -g -o "$run/perf.data" -p "$pid" -- sleep 5 2>/dev/null >/dev/null || true
@@ -172,12 +196,12 @@ fi
 
 echo
 echo "== results: $subjects subjects, $conns connections, daemon/redis-server on CPU 0"
-# creditd,PLACEMENT,WORKLOAD,C,P,RPS,P50,P99,P999,ERRORS
+# creditd,PLACEMENT,WORKLOAD,C,P,RPS,P50,P99,P999,ERRORS,CPU_US_PER_REQUEST
 # redis,PLACEMENT,C,P,RPS,P50,P99,MAX
 awk -F, '
   $1 == "creditd" {
-    printf "%-8s %-15s %-6s P=%-3s %10.0f req/s  p50 %7.3f  p99 %7.3f  p999 %7.3f ms  errors %s\n",
-      "creditd", $3, $2, $5, $6, $7, $8, $9, $10
+    printf "%-8s %-15s %-6s P=%-3s %10.0f req/s  p50 %7.3f  p99 %7.3f  p999 %7.3f ms  errors %s  cpu %s us/req\n",
+      "creditd", $3, $2, $5, $6, $7, $8, $9, $10, $11
     if ($3 == "check_hit") { crps[$2 "," $5] = $6; cp99[$2 "," $5] = $8 }
   }
   $1 == "redis" {
@@ -194,5 +218,6 @@ awk -F, '
         crps[k] / rrps[k], (rp99[k] > 0 ? cp99[k] / rp99[k] : 0)
     }
   }' "$results"
-echo "(raw: creditd,placement,workload,C,P,rps,p50,p99,p999,errors / redis,placement,C,P,rps,p50,p99,max)"
+echo "(raw: creditd,placement,workload,C,P,rps,p50,p99,p999,errors,cpu_us_per_req / redis,placement,C,P,rps,p50,p99,max)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $fail

@@ -5,6 +5,9 @@
 
 #include "check/check_engine.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -466,6 +469,151 @@ TEST(AuditLogTest, ConcurrentAppendsKeepTheChain) {
   auto report = VerifyAuditLog(dir.path());
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->entries, 200u);
+}
+
+// Group commit: appends queue lines in memory; WriteThrough writes every
+// queued line in one go, in chain order; a reader of the file sees an entry
+// only once it was written through.
+TEST(AuditLogTest, GroupCommitWritesOnWriteThrough) {
+  testing::TempDir dir;
+  AuditLogOptions options;
+  options.group_commit = true;  // kEveryEntry: WriteThrough also flushes
+  auto log = AuditLog::Open(dir.path(), options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ((*log)->appended_seq(), 0u);
+  auto a = (*log)->Append(Entry("a"));
+  auto b = (*log)->AppendBatch({Entry("b"), Entry("c")});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*log)->appended_seq(), 3u);
+  EXPECT_EQ((*log)->Head().seq, 3u);
+  // Nothing has reached the file yet.
+  EXPECT_EQ(Read(File(dir, 1)), "");
+  EXPECT_EQ((*log)->LookupReceipt(a->receipt).status().code(),
+            absl::StatusCode::kNotFound);
+  // Writing through the first entry writes all three (one write).
+  ASSERT_TRUE((*log)->WriteThrough(a->seq).ok());
+  auto report = VerifyAuditLog(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->entries, 3u);
+  EXPECT_EQ(report->head.sha256, (*log)->Head().sha256);
+  auto found = (*log)->LookupReceipt(b->back().receipt);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->entry.code, "c");
+  // Already written: no-op.
+  ASSERT_TRUE((*log)->WriteThrough(3).ok());
+  // Lines queued at close are written by the destructor.
+  ASSERT_TRUE((*log)->Append(Entry("d")).ok());
+  log->reset();
+  report = VerifyAuditLog(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->entries, 4u);
+}
+
+TEST(AuditLogTest, GroupCommitRotatesAndKeepsTheChainUnderConcurrency) {
+  testing::TempDir dir;
+  AuditLogOptions options = Quiet();
+  options.group_commit = true;
+  options.rotate_bytes = 4096;
+  auto log = AuditLog::Open(dir.path(), options);
+  ASSERT_TRUE(log.ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        auto e = (*log)->Append(Entry("c"));
+        ASSERT_TRUE(e.ok());
+        // As a session does: write through its own entry before "replying";
+        // then the entry is in a file.
+        ASSERT_TRUE((*log)->WriteThrough(e->seq).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto report = VerifyAuditLog(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->entries, 400u);
+  EXPECT_GT(report->files, 1u);
+}
+
+TEST(AuditLogTest, GroupCommitWriteErrorKeepsTheLinesQueued) {
+  testing::TempDir dir;
+  AuditLogOptions options = Quiet();
+  options.group_commit = true;
+  auto log = AuditLog::Open(dir.path(), options);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->WriteThrough((*log)->Append(Entry("a"))->seq).ok());
+  auto b = (*log)->Append(Entry("b"));
+  ASSERT_TRUE(b.ok());
+  // /dev/full fails every write with ENOSPC: swap it in under the log's fd.
+  const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(full, 0);
+  // Find the log's descriptor: the one open on audit-00000001.jsonl.
+  int fd = -1;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (!ec && target == File(dir, 1)) {
+      fd = std::stoi(e.path().filename().string());
+    }
+  }
+  ASSERT_GE(fd, 0);
+  const int original = ::dup(fd);
+  ASSERT_EQ(::dup2(full, fd), fd);
+  absl::Status s = (*log)->WriteThrough(b->seq);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_NE(s.message().find("audit-00000001.jsonl: cannot append"),
+            std::string::npos)
+      << s;
+  // Back on the real file, the retry writes the queued line: no gap, no
+  // half line.
+  ASSERT_EQ(::dup2(original, fd), fd);
+  ::close(original);
+  ::close(full);
+  ASSERT_TRUE((*log)->WriteThrough(b->seq).ok());
+  auto report = VerifyAuditLog(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->entries, 2u);
+}
+
+// The line format is what nlohmann::ordered_json writes for the entry: parse
+// and dump give the same bytes back, for plain and awkward inputs alike.
+TEST(AuditLogTest, LinesAreCanonicalJson) {
+  testing::TempDir dir;
+  auto log = AuditLog::Open(dir.path(), Quiet());
+  ASSERT_TRUE(log.ok());
+  AuditEntry odd = Entry("91350100MA2XYZ1234 \"quoted\" \\ back");
+  odd.name = "福州\t鑫盛达\n\x01\x7f 110101199003071234 \xff\xfe";
+  odd.caller = "ca\"ller";
+  odd.rule = "";
+  odd.subject_ids = {};
+  odd.records = {{"r\"1", "l", "counted", ""}, {"r2", "l2", "no_rule", "warn"}};
+  // 16:15 UTC is the next day in Asia/Shanghai (the receipt's date).
+  odd.time = absl::FromCivil(absl::CivilSecond(2024, 6, 30, 16, 15, 2),
+                             absl::UTCTimeZone()) +
+             absl::Microseconds(123456);
+  auto written = (*log)->Append(odd);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->receipt.substr(0, 26), "20240701-0000000000000001-");
+  AuditEntry batch = Entry("x");
+  std::vector<AuditEntry> entries = {batch, batch};
+  entries[0].kind = entries[1].kind = "batch_check";
+  entries[0].batch_size = entries[1].batch_size = 2;
+  entries[1].batch_index = 1;
+  entries[1].admin_view = true;
+  ASSERT_TRUE((*log)->AppendBatch(entries).ok());
+  std::istringstream lines(Read(File(dir, 1)));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    const auto j = nlohmann::ordered_json::parse(line);
+    EXPECT_EQ(j.dump(-1, ' ', false,
+                     nlohmann::ordered_json::error_handler_t::replace),
+              line);
+  }
+  EXPECT_EQ(n, 3);
+  EXPECT_NE(Read(File(dir, 1)).find("\"time\":\"2024-06-30T16:15:02.123456Z\""),
+            std::string::npos);
 }
 
 TEST(AuditLogTest, EveryEntryPolicyAndBadOptions) {

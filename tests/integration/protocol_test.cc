@@ -225,5 +225,48 @@ TEST_F(ProtocolTest, ClientThatNeverReadsIsDisconnected) {
       << daemon_.Log();
 }
 
+// The session reads whatever the socket holds and answers every frame in it:
+// frames sent in one write, a body bigger than the read buffer between
+// them, and a frame dribbled in byte by byte are all answered, in order,
+// each with its own request id.
+TEST(ProtocolPipelineTest, FramesInOneSendBigBodiesAndDribbledBytes) {
+  Limits limits;
+  limits.max_frame_bytes = 1 << 20;
+  limits.max_output_buffer_bytes = 4 << 20;
+  DaemonProcess daemon(limits);
+  daemon.Start();
+  RawConnection c(daemon.port());
+  c.Authenticate();
+  std::string burst;
+  std::vector<size_t> sizes;
+  for (uint64_t id = 1; id <= 40; ++id) {
+    proto::PingRequest ping;
+    // Frame 20 carries 300 KB: more than the 64 KiB read buffer.
+    const size_t n = id == 20 ? 300000 : 10 + id;
+    ping.set_payload(std::string(n, static_cast<char>('a' + id % 26)));
+    sizes.push_back(n);
+    burst += protocol::EncodeFrame(static_cast<uint16_t>(Opcode::kPing), id, 0,
+                                   ping.SerializeAsString());
+  }
+  ASSERT_TRUE(c.Send(burst));
+  for (uint64_t id = 1; id <= 40; ++id) {
+    RawConnection::Reply r = c.Read();
+    ASSERT_TRUE(r.ok) << "reply " << id;
+    EXPECT_EQ(r.header.request_id, id);
+    proto::PingResponse p;
+    ASSERT_TRUE(p.ParseFromString(r.body));
+    EXPECT_EQ(p.payload().size(), sizes[id - 1]);
+  }
+  proto::PingRequest ping;
+  ping.set_payload("slow");
+  const std::string frame = protocol::EncodeFrame(
+      static_cast<uint16_t>(Opcode::kPing), 99, 0, ping.SerializeAsString());
+  for (char ch : frame) ASSERT_TRUE(c.Send(std::string_view(&ch, 1)));
+  RawConnection::Reply r = c.Read();
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.header.request_id, 99u);
+  EXPECT_EQ(daemon.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace creditd::testing

@@ -3,12 +3,15 @@
 // openssl CLI at run time, starts creditd with [tls], and talks to it with
 // the C++ client and creditctl; a plain-TCP client on the TLS port fails
 // cleanly and the daemon keeps serving. Bad certificate or key files stop the
-// daemon at start with file:line of the key and OpenSSL's reason. (The Python
-// client's TLS is tested in python_client_test.py.)
+// daemon at start with file:line of the key and OpenSSL's reason. SIGHUP
+// reloads the pair: new connections get a renewed certificate, open ones
+// keep theirs, and a bad pair keeps the old one. (The Python client's TLS is
+// tested in python_client_test.py.)
 #include "tests/integration/daemon_harness.h"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 namespace creditd::testing {
@@ -192,6 +195,75 @@ TEST_F(TlsTest, PlainTcpClientFailsCleanlyAndTheDaemonKeepsServing) {
   EXPECT_TRUE(daemon_.Alive());
   EXPECT_NE(daemon_.Log().find("event=tls_handshake_failed"),
             std::string::npos);
+}
+
+// Occurrences of `needle` in `text`.
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// Sends SIGHUP and waits (up to 20 s, a bound, not a measurement) for the
+// daemon to log `event` once more than before.
+void ReloadAndWaitFor(DaemonProcess& daemon, const std::string& event) {
+  const size_t before = Count(daemon.Log(), event);
+  ASSERT_EQ(daemon.Signal(SIGHUP), 0);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (Count(daemon.Log(), event) == before) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "no " << event << " after SIGHUP:\n"
+        << daemon.Log();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST_F(TlsTest, SighupReloadsARenewedCertificateAndKeepsTheOldOnError) {
+  // A connection made with the first certificate.
+  auto before = daemon_.ConnectWith(Tls());
+  ASSERT_TRUE(before.ok()) << before.status();
+
+  // The pair is renewed in place: same paths, a new CA and key.
+  TempDir renewed_dir;
+  Certs renewed = MakeCerts(renewed_dir);
+  std::filesystem::copy_file(renewed.cert, certs_.cert,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(renewed.key, certs_.key,
+                             std::filesystem::copy_options::overwrite_existing);
+  ReloadAndWaitFor(daemon_, "event=tls_reloaded");
+
+  // New connections get the renewed certificate: trusted with the new CA,
+  // refused with the old one.
+  ClientOptions with_new = Tls();
+  with_new.tls_ca_file = renewed.ca;
+  auto after = daemon_.ConnectWith(with_new);
+  ASSERT_TRUE(after.ok()) << after.status() << daemon_.Log();
+  ASSERT_TRUE((*after)->Ping("renewed").ok());
+  auto old_ca = daemon_.ConnectWith(Tls());
+  ASSERT_FALSE(old_ca.ok());
+  EXPECT_NE(old_ca.status().message().find("certificate verification failed"),
+            std::string::npos)
+      << old_ca.status();
+  // The connection made before the reload goes on with its session.
+  ASSERT_TRUE((*before)->Ping("still the old session").ok());
+
+  // A bad pair (the key does not match the certificate) is refused with a
+  // logged reason; the renewed pair stays in use.
+  std::filesystem::copy_file(certs_.other_key, certs_.key,
+                             std::filesystem::copy_options::overwrite_existing);
+  ReloadAndWaitFor(daemon_, "event=tls_reload_failed");
+  EXPECT_NE(daemon_.Log().find("does not match the certificate in "
+                               "tls.cert_file"),
+            std::string::npos)
+      << daemon_.Log();
+  auto still = daemon_.ConnectWith(with_new);
+  ASSERT_TRUE(still.ok()) << still.status() << daemon_.Log();
+  ASSERT_TRUE((*still)->Ping("kept").ok());
+  EXPECT_TRUE(daemon_.Alive());
 }
 
 TEST_F(TlsTest, TlsClientAgainstAPlainPortFailsCleanly) {
