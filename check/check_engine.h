@@ -45,6 +45,7 @@
 
 #include "config/measures.h"
 #include "index/registry.h"
+#include "index/snapshot_ptr.h"
 #include "index/subject.h"
 #include "matcher/name_matcher.h"
 
@@ -312,7 +313,7 @@ class CheckEngine {
   // that readers see both halves together; 0 = empty. A time zone lookup per
   // check cost ~5% of a check.
   mutable std::atomic<uint64_t> today_cache_{0};
-  std::atomic<std::shared_ptr<const NameResolver>> resolver_;
+  SnapshotPtr<const NameResolver> resolver_;
 };
 
 // The audit entry for an answered check. `caller` is used when

@@ -15,6 +15,7 @@
 #define CREDITD_DAEMON_AUTH_H_
 
 #include "config/daemon_config.h"
+#include "index/snapshot_ptr.h"
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -65,7 +66,7 @@ class Authenticator {
     double tokens = 0;
     std::chrono::steady_clock::time_point last;
   };
-  std::atomic<std::shared_ptr<const std::vector<Entry>>> table_{
+  SnapshotPtr<const std::vector<Entry>> table_{
       std::make_shared<const std::vector<Entry>>()};
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);

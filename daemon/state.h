@@ -1,6 +1,7 @@
 // DaemonState: what the handlers share. Everything readers use is an
-// immutable snapshot behind an atomic shared_ptr (registry, config, measures,
-// name index, check engine), so a request never takes a lock; the SIGHUP
+// immutable snapshot behind a SnapshotPtr (registry, config, measures, name
+// index, check engine: a shared_ptr copied under a lock held for the copy
+// only), so a request never waits for a reload or a write; the SIGHUP
 // reload and the writers publish new snapshots.
 //
 // Thread safety: the snapshot getters may be called from any thread. The
@@ -13,6 +14,7 @@
 #include "daemon/auth.h"
 #include "daemon/counters.h"
 #include "index/registry.h"
+#include "index/snapshot_ptr.h"
 #include "matcher/name_matcher.h"
 
 #include "absl/status/status.h"
@@ -113,10 +115,10 @@ class DaemonState {
                                   std::shared_ptr<const MeasuresList> m);
 
   RegistryHolder* registry_;
-  std::atomic<std::shared_ptr<const DaemonConfig>> config_;
-  std::atomic<std::shared_ptr<const MeasuresList>> measures_;
-  std::atomic<std::shared_ptr<const NameIndexSnapshot>> names_;
-  std::atomic<std::shared_ptr<const CheckEngine>> check_engine_;
+  SnapshotPtr<const DaemonConfig> config_;
+  SnapshotPtr<const MeasuresList> measures_;
+  SnapshotPtr<const NameIndexSnapshot> names_;
+  SnapshotPtr<const CheckEngine> check_engine_;
   std::shared_ptr<AuditLog> audit_log_;
   Authenticator auth_;
   // Serialises check engine rebuilds (SIGHUP Install and set_names from the

@@ -20,6 +20,7 @@
 #ifndef CREDITD_INDEX_REGISTRY_H_
 #define CREDITD_INDEX_REGISTRY_H_
 
+#include "index/snapshot_ptr.h"
 #include "index/subject.h"
 #include "index/xapian_store.h"
 
@@ -174,10 +175,10 @@ struct ApplySummary {
 
 // Owns the store and publishes snapshots.
 //
-// Thread safety: Current() is lock-free for readers (an atomic shared_ptr
-// load). Apply() may be called from any thread; calls are serialised by a
-// mutex, and each one is durable (Xapian commit) before it publishes and
-// returns.
+// Thread safety: Current() copies a shared_ptr under a lock held for that copy
+// only (index/snapshot_ptr.h); readers never wait for Apply(). Apply() may be
+// called from any thread; calls are serialised by a mutex, and each one is
+// durable (Xapian commit) before it publishes and returns.
 class RegistryHolder {
  public:
   struct Options {
@@ -223,7 +224,7 @@ class RegistryHolder {
   Options options_;
   mutable absl::Mutex mu_;
   std::unique_ptr<XapianStore> store_ ABSL_GUARDED_BY(mu_);
-  std::atomic<std::shared_ptr<const Registry>> current_;
+  SnapshotPtr<const Registry> current_;
   double load_millis_ = 0;
   std::thread fold_thread_;  // joined by the next MaybeStartFold / WaitForFold
   std::atomic<bool> fold_running_{false};

@@ -387,8 +387,8 @@ TEST_F(ClientTest, ReloadKeepsOldConfigOnErrorAndAppliesGoodOne) {
   // A broken file: the daemon logs why and keeps serving with the old one.
   daemon_.dir().WriteFile("creditd.toml", "[limits]\nmax_batch = 0\n");
   ASSERT_EQ(daemon_.Signal(SIGHUP), 0);
-  for (int i = 0;
-       i < 100 && daemon_.Log().find("reload_failed") == std::string::npos;
+  for (int i = 0; i < 100 * kSanitizerSlowdown &&
+                  daemon_.Log().find("reload_failed") == std::string::npos;
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -398,8 +398,8 @@ TEST_F(ClientTest, ReloadKeepsOldConfigOnErrorAndAppliesGoodOne) {
   good.replace(good.find("max_batch = 10"), 14, "max_batch = 20");
   daemon_.dir().WriteFile("creditd.toml", good);
   ASSERT_EQ(daemon_.Signal(SIGHUP), 0);
-  for (int i = 0;
-       i < 100 && daemon_.Log().find("event=reloaded") == std::string::npos;
+  for (int i = 0; i < 100 * kSanitizerSlowdown &&
+                  daemon_.Log().find("event=reloaded") == std::string::npos;
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

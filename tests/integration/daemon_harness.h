@@ -29,6 +29,17 @@
 
 namespace creditd::testing {
 
+// How much longer than normal the harness waits for the daemon: a sanitizer
+// build runs it several times slower (a TSan creditd took 37 s to load the
+// 3-subject fixture on the shared 2-vCPU VM at load average 10). These are
+// deadlines for progress, not timing assertions: a healthy daemon meets them
+// at once, a stuck one still fails the test.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr int kSanitizerSlowdown = 15;
+#else
+inline constexpr int kSanitizerSlowdown = 1;
+#endif
+
 inline constexpr char kAdminToken[] = "admin-secret-token";
 inline constexpr char kCheckerToken[] = "checker-secret-token";
 // Every read role but admin: sees natural persons' identifiers masked.
@@ -128,8 +139,8 @@ class DaemonProcess {
     // before the new process truncates the log.
     std::filesystem::remove(log_path_);
     pid_ = StartProcess({CREDITD_PATH, "--config", config_path_}, log_path_);
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::seconds(20 * kSanitizerSlowdown);
     while (std::chrono::steady_clock::now() < deadline) {
       const std::string log = Log();
       const size_t at = log.find("listening 127.0.0.1:");
@@ -181,6 +192,8 @@ class DaemonProcess {
     ClientOptions o;
     o.endpoints = {endpoint()};
     o.token = token;
+    o.connect_timeout *= kSanitizerSlowdown;
+    o.request_timeout *= kSanitizerSlowdown;
     auto c = Client::Connect(o);
     EXPECT_TRUE(c.ok()) << c.status();
     return c.ok() ? std::move(*c) : nullptr;
@@ -250,7 +263,8 @@ class RawConnection {
     proto::ErrorReply error;  // when header.flags has kFlagError
   };
   // Reads one frame within `timeout`.
-  Reply Read(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  Reply Read(std::chrono::milliseconds timeout =
+                 std::chrono::seconds(5 * kSanitizerSlowdown)) {
     Reply r;
     std::string header(protocol::kHeaderSize, '\0');
     if (!ReadExact(header.data(), header.size(), timeout)) return r;
@@ -268,7 +282,8 @@ class RawConnection {
   }
   // True when the peer closed (EOF or reset) within `timeout`.
   // Unread bytes are discarded on the way.
-  bool Closed(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  bool Closed(std::chrono::milliseconds timeout =
+                  std::chrono::seconds(5 * kSanitizerSlowdown)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     char buf[4096];
     while (true) {
