@@ -158,6 +158,25 @@ Subject SubjectView::ToSubject() const {
   return s;
 }
 
+RecordView AsView(const Record& r) {
+  RecordView v;
+  v.id = r.id;
+  v.code = r.code;
+  v.list = r.list;
+  v.name = r.name;
+  v.authority = r.authority;
+  v.basis = r.basis;
+  v.doc_no = r.doc_no;
+  v.detail = r.detail;
+  v.decided_on = r.decided_on;
+  v.valid_from = r.valid_from;
+  v.valid_until = r.valid_until;
+  v.repaired_on = r.repaired_on;
+  v.disputed = r.disputed;
+  v.source = r.source;
+  return v;
+}
+
 Record RecordView::ToRecord() const {
   Record r;
   r.id = std::string(id);

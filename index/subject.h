@@ -156,6 +156,11 @@ struct RecordView {
   Record ToRecord() const;
 };
 
+// A view of `r` (the inverse of RecordView::ToRecord): every string_view
+// points into `r`, so it is valid while `r` lives and is unchanged. The
+// source stays whole (source_line 0).
+RecordView AsView(const Record& r);
+
 // "file:17" from a view's two source parts.
 std::string JoinSource(std::string_view source, uint32_t line);
 

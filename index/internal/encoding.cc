@@ -370,22 +370,7 @@ void EncodeSubject(const Subject& s, std::string* out) {
 }
 
 void EncodeRecord(const Record& r, std::string* out) {
-  RecordView v;
-  v.id = r.id;
-  v.code = r.code;
-  v.list = r.list;
-  v.name = r.name;
-  v.authority = r.authority;
-  v.basis = r.basis;
-  v.doc_no = r.doc_no;
-  v.detail = r.detail;
-  v.decided_on = r.decided_on;
-  v.valid_from = r.valid_from;
-  v.valid_until = r.valid_until;
-  v.repaired_on = r.repaired_on;
-  v.disputed = r.disputed;
-  v.source = r.source;
-  EncodeRecordView(v, out);
+  EncodeRecordView(AsView(r), out);
 }
 
 absl::StatusOr<SubjectView> DecodeSubjectView(std::string_view data) {

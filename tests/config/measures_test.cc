@@ -10,26 +10,6 @@
 namespace creditd {
 namespace {
 
-// A view of `r` as a registry snapshot would hand it out.
-RecordView ViewOf(const Record& r) {
-  RecordView v;
-  v.id = r.id;
-  v.code = r.code;
-  v.list = r.list;
-  v.name = r.name;
-  v.authority = r.authority;
-  v.basis = r.basis;
-  v.doc_no = r.doc_no;
-  v.detail = r.detail;
-  v.decided_on = r.decided_on;
-  v.valid_from = r.valid_from;
-  v.valid_until = r.valid_until;
-  v.repaired_on = r.repaired_on;
-  v.disputed = r.disputed;
-  v.source = r.source;
-  return v;
-}
-
 Date D(const char* text) { return *ParseDate(text); }
 
 std::string Row(const char* list, const char* scenario, const char* action,
@@ -288,7 +268,7 @@ TEST(MeasuresTest, DecideAtBoundaries) {
     EXPECT_EQ(d->outcomes[0].rule, m.Find("serious_dishonesty", "bidding"));
     EXPECT_EQ(d->fired.has_value(), c.verdict != Action::kClear);
     // The check engine decides over registry views: the same answer.
-    const RecordView view = ViewOf(*c.record);
+    const RecordView view = AsView(*c.record);
     auto v = m.Decide({&view, 1}, "bidding", D(c.date));
     ASSERT_TRUE(v.ok()) << v.status();
     EXPECT_EQ(v->verdict, c.verdict);
