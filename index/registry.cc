@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 namespace creditd {
 namespace internal {
@@ -19,18 +20,47 @@ namespace {
 // Append-only storage for encoded documents in fixed chunks, so that growth
 // never copies what is stored (a single vector would double and copy gigabytes
 // at 10M subjects).
+//
+// A document is found by a 64-bit reference (chunk index in the high 32 bits,
+// offset in the low 32) or, for the first document of a run that BeginRun
+// placed, by a 32-bit position, which the code index stores so that a check
+// reaches a code's documents without reading the slot references first.
 class Arena {
  public:
-  static constexpr size_t kChunkBytes = size_t{32} << 20;
+  static constexpr unsigned kDefaultChunkBits = 25;  // 32 MiB
+
+  explicit Arena(unsigned chunk_bits = kDefaultChunkBits)
+      : chunk_bits_(chunk_bits) {}
+
+  size_t chunk_bytes() const { return size_t{1} << chunk_bits_; }
+
+  // Places the next documents, `bytes` as Append will store them (length
+  // prefix and data), at an offset that is a multiple of 2^align_shift and in
+  // one chunk: starts a new chunk if the current one's rest is too small.
+  // False if they cannot lie in one chunk (more than a chunk's worth); they
+  // are then appended as usual, across chunks.
+  bool BeginRun(size_t bytes, unsigned align_shift) {
+    const size_t align = size_t{1} << align_shift;
+    // Append checks each document against its size + 5, not its exact
+    // prefix; the slack keeps the run's last document in this chunk.
+    const size_t need = bytes + 5;
+    if (!chunks_.empty()) {
+      const size_t start = (used_ + align - 1) & ~(align - 1);
+      if (start + need <= chunk_capacity_) {
+        used_ = start;
+        return true;
+      }
+    }
+    if (need > chunk_bytes()) return false;
+    NewChunk(chunk_bytes());
+    return true;
+  }
 
   // Returns a reference: chunk index in the high 32 bits, offset in the low 32.
   uint64_t Append(std::string_view data) {
     const size_t need = data.size() + 5;
     if (chunks_.empty() || used_ + need > chunk_capacity_) {
-      chunk_capacity_ = std::max(kChunkBytes, need);
-      chunks_.push_back(std::make_unique<char[]>(chunk_capacity_));
-      used_ = 0;
-      bytes_reserved_ += chunk_capacity_;
+      NewChunk(std::max(chunk_bytes(), need));
     }
     char* p = chunks_.back().get() + used_;
     // Length as a varint, then the bytes.
@@ -48,13 +78,44 @@ class Arena {
     return ref;
   }
 
+  // The bytes Append stored for its length prefix and data.
+  static size_t StoredBytes(size_t data_bytes) {
+    size_t len = 1;
+    for (size_t n = data_bytes; n >= 0x80; n >>= 7) ++len;
+    return len + data_bytes;
+  }
+
+  // The 32-bit position of `ref` in units of 2^shift bytes, (chunk <<
+  // (chunk_bits - shift)) | (offset >> shift); none if the offset is not a
+  // multiple of the unit, lies past a standard chunk (a document larger than
+  // a chunk) or the chunk index does not fit.
+  std::optional<uint32_t> Position(uint64_t ref, unsigned shift) const {
+    const uint64_t chunk = ref >> 32, offset = ref & 0xFFFFFFFF;
+    const unsigned offset_bits = chunk_bits_ - shift;
+    if (offset >= chunk_bytes() || (offset & ((uint64_t{1} << shift) - 1)) ||
+        chunk >= (uint64_t{1} << (32 - offset_bits))) {
+      return std::nullopt;
+    }
+    return static_cast<uint32_t>((chunk << offset_bits) | (offset >> shift));
+  }
+
+  const char* AtPosition(uint32_t position, unsigned shift) const {
+    const unsigned offset_bits = chunk_bits_ - shift;
+    return chunks_[position >> offset_bits].get() +
+           (static_cast<size_t>(position & ((uint32_t{1} << offset_bits) - 1))
+            << shift);
+  }
+
   // Where Get(ref) reads (for prefetching).
   const char* Address(uint64_t ref) const {
     return chunks_[ref >> 32].get() + (ref & 0xFFFFFFFF);
   }
 
-  std::string_view Get(uint64_t ref) const {
-    const char* p = Address(ref);
+  std::string_view Get(uint64_t ref) const { return Read(Address(ref)); }
+
+  // The document stored at `p`; the next one of its run starts at the end of
+  // the returned view.
+  static std::string_view Read(const char* p) {
     uint32_t n = 0;
     int shift = 0;
     while (static_cast<uint8_t>(*p) & 0x80) {
@@ -73,6 +134,14 @@ class Arena {
   }
 
  private:
+  void NewChunk(size_t capacity) {
+    chunk_capacity_ = capacity;
+    chunks_.push_back(std::make_unique<char[]>(chunk_capacity_));
+    used_ = 0;
+    bytes_reserved_ += chunk_capacity_;
+  }
+
+  unsigned chunk_bits_;
   std::vector<std::unique_ptr<char[]>> chunks_;
   size_t chunk_capacity_ = 0;
   size_t used_ = 0;
@@ -141,11 +210,24 @@ struct Range {
   uint32_t count = 0;
 };
 
-// The slots of one code in a table: [first, first + count).
+// The documents of one code in a table: the slots [first, first + count)
+// and, when the run lies in one arena chunk at an addressable place, the
+// arena position of its first document (Arena::Position).
 struct CodeRun {
   std::optional<PackedUscc> packed;  // else `code`
   std::string code;
   Range range;
+  std::optional<uint32_t> position;
+};
+
+// What the code index gives for one code and table: `count` documents from
+// arena position `first`, back to back; or, with `by_slot` (a run too long
+// for the index's 16-bit count or not addressable by position), the slots
+// [first, first + count).
+struct Span {
+  uint32_t first = 0;
+  uint32_t count = 0;
+  bool by_slot = false;
 };
 
 // One document kind of a base: documents in the compact encoding
@@ -184,22 +266,28 @@ struct Table {
 
   const StringDict* dict;
   Arena arena;
-  std::vector<uint64_t> refs;  // slot -> arena reference, slots in code order
+  unsigned position_shift = 0;  // units of positions: 2^position_shift bytes
+  std::vector<uint64_t> refs;   // slot -> arena reference, slots in code order
   absl::flat_hash_set<uint32_t, SlotHash, SlotEq> ids;
 
   size_t live() const { return refs.size(); }
   std::string_view Data(uint32_t slot) const { return arena.Get(refs[slot]); }
-
-  // Prefetching the documents of a slot range in two steps, so that a caller
-  // can overlap the cache misses of two tables (VisitCode: a code's subject
-  // and its records) instead of taking them one after the other: first the
-  // range's references, then the first bytes of its documents.
-  void PrefetchRefs(Range range) const {
-    if (range.count > 0) __builtin_prefetch(&refs[range.first]);
+  const char* FirstAddress(Span span) const {
+    return span.by_slot ? arena.Address(refs[span.first])
+                        : arena.AtPosition(span.first, position_shift);
   }
-  void PrefetchData(Range range) const {
-    if (range.count == 0) return;
-    const char* p = arena.Address(refs[range.first]);
+
+  // Prefetching the documents of a span in two steps, so that a caller can
+  // overlap the cache misses of two tables (VisitCode: a code's subject and
+  // its records) instead of taking them one after the other: first a slot
+  // span's references (a position span needs none), then the first bytes of
+  // its documents.
+  void PrefetchRefs(Span span) const {
+    if (span.by_slot && span.count > 0) __builtin_prefetch(&refs[span.first]);
+  }
+  void PrefetchData(Span span) const {
+    if (span.count == 0) return;
+    const char* p = FirstAddress(span);
     // A subject is ~100 bytes, a record ~130: two lines cover the first
     // document; the hardware prefetcher follows a run of neighbours.
     __builtin_prefetch(p);
@@ -225,10 +313,30 @@ struct Table {
   // codes by their packed words, then the codes that do not pack, by
   // string), re-encoding each compactly; `transcode(standard, dict, out)`
   // appends the compact form and returns false for a malformed document
-  // (dropped). Returns the runs of one code, in that order.
+  // (dropped). Each code's documents are placed in one arena chunk, its first
+  // at a multiple of 2^position_shift bytes, so that the code index can hold
+  // its position. Returns the runs of one code, in that order.
+  //
+  // The layout's chunk_bits and position_shift are for tests (small chunks
+  // and coarse positions with little data); by default, positions are bytes
+  // unless the documents may exceed what 32 bits address (4 GiB; a bound
+  // with margin from the staged bytes, since the compact form is smaller).
   template <typename Transcode>
   std::vector<CodeRun> Build(const Staging& staging, StringDict& dictionary,
+                             const RegistryBuilder::Layout& layout,
                              Transcode transcode) {
+    arena = Arena(layout.chunk_bits);
+    if (layout.position_shift >= 0) {
+      position_shift = static_cast<unsigned>(layout.position_shift);
+    } else {
+      const uint64_t bound =
+          2 * uint64_t{staging.arena.bytes_used()} + arena.chunk_bytes();
+      position_shift = 0;
+      while ((bound >> position_shift) > 0xFFFFFFFFull &&
+             position_shift + 1 < layout.chunk_bits) {
+        ++position_shift;
+      }
+    }
     struct Entry {
       PackedUscc packed;
       uint32_t slot;
@@ -254,34 +362,68 @@ struct Table {
     std::sort(others.begin(), others.end());
     refs.reserve(entries.size() + others.size());
     std::vector<CodeRun> runs;
-    std::string scratch;
-    auto append = [&](uint32_t staging_slot) {
-      scratch.clear();
-      if (transcode(staging.Data(staging_slot), dictionary, &scratch)) {
-        refs.push_back(arena.Append(scratch));
+    // One code's documents, transcoded back to back, and where each ends;
+    // a run that outgrows a chunk (a placeholder code shared by a data set)
+    // is spilled into the arena as it goes, and found by slot.
+    std::string run;
+    std::vector<size_t> ends;
+    std::optional<uint32_t> spilled_from;
+    auto append_buffered = [&] {
+      for (size_t k = 0, begin = 0; k < ends.size(); begin = ends[k++]) {
+        refs.push_back(
+            arena.Append(std::string_view(run).substr(begin, ends[k] - begin)));
+      }
+      run.clear();
+      ends.clear();
+    };
+    auto transcode_one = [&](uint32_t staging_slot) {
+      const size_t before = run.size();
+      if (!transcode(staging.Data(staging_slot), dictionary, &run)) {
+        run.resize(before);
+        return;
+      }
+      ends.push_back(run.size());
+      if (run.size() > arena.chunk_bytes()) {
+        if (!spilled_from) spilled_from = static_cast<uint32_t>(refs.size());
+        append_buffered();
       }
     };
+    auto store_run = [&](CodeRun header) {
+      uint32_t first = static_cast<uint32_t>(refs.size());
+      bool one_chunk = false;
+      if (spilled_from) {
+        first = *spilled_from;
+        spilled_from.reset();
+      } else if (!ends.empty()) {
+        size_t bytes = 0;
+        for (size_t k = 0, begin = 0; k < ends.size(); begin = ends[k++]) {
+          bytes += Arena::StoredBytes(ends[k] - begin);
+        }
+        one_chunk = arena.BeginRun(bytes, position_shift);
+      }
+      append_buffered();
+      const uint32_t count = static_cast<uint32_t>(refs.size()) - first;
+      if (count == 0) return;
+      header.range = {first, count};
+      if (one_chunk && (refs.back() >> 32) == (refs[first] >> 32)) {
+        header.position = arena.Position(refs[first], position_shift);
+      }
+      runs.push_back(std::move(header));
+    };
     for (size_t i = 0; i < entries.size();) {
-      const uint32_t first = static_cast<uint32_t>(refs.size());
       size_t j = i;
       while (j < entries.size() && entries[j].packed == entries[i].packed) {
-        append(entries[j++].slot);
+        transcode_one(entries[j++].slot);
       }
-      const uint32_t count = static_cast<uint32_t>(refs.size()) - first;
-      if (count > 0) runs.push_back({entries[i].packed, {}, {first, count}});
+      store_run({entries[i].packed, {}, {}, std::nullopt});
       i = j;
     }
     for (size_t i = 0; i < others.size();) {
-      const uint32_t first = static_cast<uint32_t>(refs.size());
       size_t j = i;
       while (j < others.size() && others[j].first == others[i].first) {
-        append(others[j++].second);
+        transcode_one(others[j++].second);
       }
-      const uint32_t count = static_cast<uint32_t>(refs.size()) - first;
-      if (count > 0) {
-        runs.push_back(
-            {std::nullopt, std::string(others[i].first), {first, count}});
-      }
+      store_run({std::nullopt, std::string(others[i].first), {}, std::nullopt});
       i = j;
     }
     ids.reserve(refs.size());
@@ -295,15 +437,18 @@ struct Table {
   }
 };
 
-// Code -> the slot ranges of its subjects and of its records in one entry,
-// so that a check finds both with one probe. 24 bytes a slot (12-byte packed
-// key, 12-byte value); counts of 65,535 and more (a placeholder code shared
-// by a whole data set, say) are kept in a side map.
+// Code -> where its subjects and its records are, in one entry, so that a
+// check finds both with one probe and then reads the documents themselves:
+// the entry holds each run's arena position (Span), not its slots, which
+// would cost one more dependent DRAM read per check (the slot's reference).
+// 24 bytes a slot (12-byte packed key, 12-byte value). Runs of 65,535
+// documents and more (a placeholder code shared by a whole data set, say) and
+// runs not addressable by position are kept as slot ranges in a side map.
 class CodeIndex {
  public:
   struct Ranges {
-    Range subjects;
-    Range records;
+    Span subjects;
+    Span records;
   };
 
   // Starts the cache misses of a later Find(code).
@@ -327,13 +472,13 @@ class CodeIndex {
       if (it != other_.end()) e = &it->second;
     }
     if (e == nullptr) return {};
-    Ranges r{{e->subject_first, e->subject_count},
-             {e->record_first, e->record_count}};
-    if (e->subject_count == kBig || e->record_count == kBig) {
-      auto big = big_.find(AbslView(code));
-      if (big != big_.end()) {
-        if (e->subject_count == kBig) r.subjects.count = big->second.first;
-        if (e->record_count == kBig) r.records.count = big->second.second;
+    Ranges r{{e->subject_first, e->subject_count, false},
+             {e->record_first, e->record_count, false}};
+    if (e->subject_count == kBySlot || e->record_count == kBySlot) {
+      auto big = by_slot_.find(AbslView(code));
+      if (big != by_slot_.end()) {
+        if (e->subject_count == kBySlot) r.subjects = big->second.subjects;
+        if (e->record_count == kBySlot) r.records = big->second.records;
       }
     }
     return r;
@@ -373,20 +518,23 @@ class CodeIndex {
       } else {
         e = &other_[AbslView(run.code)];
       }
-      const uint16_t count = run.range.count >= kBig
-                                 ? kBig
-                                 : static_cast<uint16_t>(run.range.count);
-      if (count == kBig) {
+      uint32_t first = 0;
+      uint16_t count = kBySlot;
+      if (run.position && run.range.count < kBySlot) {
+        first = *run.position;
+        count = static_cast<uint16_t>(run.range.count);
+      } else {
         const std::string code =
             run.packed ? UnpackUscc(*run.packed) : run.code;
-        auto& big = big_[AbslView(code)];
-        (is_subject ? big.first : big.second) = run.range.count;
+        SlotSpans& spans = by_slot_[AbslView(code)];
+        (is_subject ? spans.subjects : spans.records) =
+            Span{run.range.first, run.range.count, true};
       }
       if (is_subject) {
-        e->subject_first = run.range.first;
+        e->subject_first = first;
         e->subject_count = count;
       } else {
-        e->record_first = run.range.first;
+        e->record_first = first;
         e->record_count = count;
       }
     };
@@ -403,16 +551,20 @@ class CodeIndex {
   }
 
  private:
-  static constexpr uint16_t kBig = 0xFFFF;
+  static constexpr uint16_t kBySlot = 0xFFFF;  // the run is in by_slot_
   struct Entry {
-    uint32_t subject_first = 0;
+    uint32_t subject_first = 0;  // arena positions (Span)
     uint32_t record_first = 0;
     uint16_t subject_count = 0;
     uint16_t record_count = 0;
   };
+  struct SlotSpans {
+    Span subjects;
+    Span records;
+  };
   absl::flat_hash_map<PackedUscc, Entry> packed_;
   absl::flat_hash_map<std::string, Entry> other_;  // codes that do not pack
-  absl::flat_hash_map<std::string, std::pair<uint32_t, uint32_t>> big_;
+  absl::flat_hash_map<std::string, SlotSpans> by_slot_;
 };
 
 struct RegistryBase {
@@ -441,7 +593,11 @@ struct RegistryDelta {
 struct SubjectKindTraits {
   using View = SubjectView;
   static absl::StatusOr<View> FromBase(const Table& t, uint32_t slot) {
-    return DecodeCompactSubject(t.Data(slot), *t.dict);
+    return FromBaseData(t, t.Data(slot));
+  }
+  static absl::StatusOr<View> FromBaseData(const Table& t,
+                                           std::string_view data) {
+    return DecodeCompactSubject(data, *t.dict);
   }
   static absl::StatusOr<View> FromDelta(std::string_view data) {
     return DecodeSubjectView(data);
@@ -453,7 +609,11 @@ struct SubjectKindTraits {
 struct RecordKindTraits {
   using View = RecordView;
   static absl::StatusOr<View> FromBase(const Table& t, uint32_t slot) {
-    return DecodeCompactRecord(t.Data(slot), *t.dict);
+    return FromBaseData(t, t.Data(slot));
+  }
+  static absl::StatusOr<View> FromBaseData(const Table& t,
+                                           std::string_view data) {
+    return DecodeCompactRecord(data, *t.dict);
   }
   static absl::StatusOr<View> FromDelta(std::string_view data) {
     return DecodeRecordView(data);
@@ -474,19 +634,33 @@ namespace {
 using DeltaDocs = absl::flat_hash_map<std::string, std::string>;
 using DeltaByCode = absl::flat_hash_map<std::string, std::vector<std::string>>;
 
-// Walks one document kind of a snapshot for a code: the base's slots (minus
-// those the delta overrides), then the delta's ids; fn gets each live
+// Walks one document kind of a snapshot for a code: the base's documents
+// (minus those the delta overrides), then the delta's ids; fn gets each live
 // document as a view.
 template <typename Traits, typename Fn>
-void ForCode(const internal::Table& table, internal::Range range,
+void ForCode(const internal::Table& table, internal::Span span,
              const DeltaDocs& delta_docs, const DeltaByCode& delta_by_code,
              std::string_view code, Fn fn) {
-  for (uint32_t slot = range.first; slot < range.first + range.count; ++slot) {
-    if (!delta_docs.empty() &&
-        delta_docs.contains(internal::AbslView(table.IdOf(slot)))) {
-      continue;  // overridden
+  auto visit = [&](std::string_view data) {
+    if (!delta_docs.empty()) {
+      auto peek = internal::CompactIdAndCode(data);
+      if (peek.ok() && delta_docs.contains(internal::AbslView(peek->id))) {
+        return;  // overridden
+      }
     }
-    if (auto view = Traits::FromBase(table, slot); view.ok()) fn(*view);
+    if (auto view = Traits::FromBaseData(table, data); view.ok()) fn(*view);
+  };
+  if (span.by_slot) {
+    for (uint32_t slot = span.first; slot < span.first + span.count; ++slot) {
+      visit(table.Data(slot));
+    }
+  } else if (span.count > 0) {
+    const char* p = table.arena.AtPosition(span.first, table.position_shift);
+    for (uint32_t i = 0; i < span.count; ++i) {
+      const std::string_view data = internal::Arena::Read(p);
+      p = data.data() + data.size();
+      visit(data);
+    }
   }
   if (delta_by_code.empty()) return;
   auto it = delta_by_code.find(internal::AbslView(code));
@@ -582,10 +756,10 @@ size_t Registry::base_memory_bytes() const {
 }
 
 size_t Registry::CountByCode(std::string_view code) const {
-  const internal::Range range = base_->codes.Find(code).subjects;
-  if (delta_->size() == 0) return range.count;
+  const internal::Span span = base_->codes.Find(code).subjects;
+  if (delta_->size() == 0) return span.count;
   size_t n = 0;
-  ForCode<internal::SubjectKindTraits>(base_->subjects, range, delta_->subjects,
+  ForCode<internal::SubjectKindTraits>(base_->subjects, span, delta_->subjects,
                                        delta_->subject_ids_by_code, code,
                                        [&](const SubjectView&) { ++n; });
   return n;
@@ -723,7 +897,14 @@ struct RegistryBuilder::Staged {
   internal::Staging records;
 };
 
-RegistryBuilder::RegistryBuilder() : staged_(std::make_unique<Staged>()) {}
+RegistryBuilder::RegistryBuilder() : RegistryBuilder(Layout{}) {}
+RegistryBuilder::RegistryBuilder(Layout layout)
+    : staged_(std::make_unique<Staged>()), layout_(layout) {
+  layout_.chunk_bits = std::clamp(layout_.chunk_bits, 12u, 30u);
+  if (layout_.position_shift >= static_cast<int>(layout_.chunk_bits)) {
+    layout_.position_shift = static_cast<int>(layout_.chunk_bits) - 1;
+  }
+}
 RegistryBuilder::~RegistryBuilder() = default;
 
 absl::Status RegistryBuilder::AddEncoded(std::string_view data) {
@@ -752,7 +933,7 @@ std::shared_ptr<const Registry> RegistryBuilder::Finish(uint64_t version) {
   std::unique_ptr<Staged> staged = std::move(staged_);
   staged_ = std::make_unique<Staged>();
   const std::vector<internal::CodeRun> subject_runs = base->subjects.Build(
-      staged->subjects, base->dict,
+      staged->subjects, base->dict, layout_,
       [](std::string_view data, internal::StringDict& dict, std::string* out) {
         auto view = internal::DecodeSubjectView(data);
         if (!view.ok()) return false;
@@ -761,7 +942,7 @@ std::shared_ptr<const Registry> RegistryBuilder::Finish(uint64_t version) {
       });
   staged->subjects = internal::Staging();  // free before the records grow
   const std::vector<internal::CodeRun> record_runs = base->records.Build(
-      staged->records, base->dict,
+      staged->records, base->dict, layout_,
       [](std::string_view data, internal::StringDict& dict, std::string* out) {
         auto view = internal::DecodeRecordView(data);
         if (!view.ok()) return false;

@@ -138,7 +138,18 @@ class Registry {
 // Not thread-safe; use from one thread, then Finish() once.
 class RegistryBuilder {
  public:
+  // How a base lays out its documents in memory. The defaults are right for
+  // every use; tests set small values to reach the edge cases (runs across
+  // chunks, coarse positions) with little data.
+  struct Layout {
+    unsigned chunk_bits = 25;  // arena chunks of 2^chunk_bits bytes (12..30)
+    // The code index addresses documents in units of 2^position_shift bytes
+    // (< chunk_bits); -1 picks the smallest that addresses the data.
+    int position_shift = -1;
+  };
+
   RegistryBuilder();
+  explicit RegistryBuilder(Layout layout);
   ~RegistryBuilder();
   // Adds one encoded subject or record (index/internal/encoding.h). DataLoss if
   // malformed.
@@ -150,6 +161,7 @@ class RegistryBuilder {
  private:
   struct Staged;
   std::unique_ptr<Staged> staged_;
+  Layout layout_;
 };
 
 // Builds a snapshot of the database in `dir` without taking the writer's lock

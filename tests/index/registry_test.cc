@@ -3,6 +3,7 @@
 #include "index/internal/encoding.h"
 #include "tests/testutil.h"
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 
 #include <atomic>
@@ -106,6 +107,78 @@ TEST(RegistryBuilderTest, LongRunsOddCodesAndExactRoundTrips) {
   EXPECT_EQ(visited, 1u);
   EXPECT_FALSE(reg->RecordById("r70000").has_value());
 }
+
+// The code index finds a code's documents by their arena position. Small
+// chunks and coarse positions reach, with little data, what a large registry
+// meets: runs that do not fit a chunk's rest (moved to the next chunk),
+// documents larger than a chunk, runs that outgrow a chunk (spilled, found
+// by slot) and aligned run starts. Every layout must give the same answers.
+class RegistryLayoutTest
+    : public ::testing::TestWithParam<RegistryBuilder::Layout> {};
+
+TEST_P(RegistryLayoutTest, EveryCodeFindsExactlyItsDocuments) {
+  RegistryBuilder b(GetParam());
+  constexpr int kCodes = 300;
+  std::vector<std::string> codes;
+  std::vector<std::vector<std::string>> subject_ids(kCodes), record_ids(kCodes);
+  for (int i = 0; i < kCodes; ++i) {
+    codes.push_back(absl::StrFormat("91350100M%08dY", i));
+  }
+  codes[7] = "91350100MO00100Y43";  // unpackable: indexed by string
+  // Interleaved, so that the builder has to sort documents into code order.
+  int n = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kCodes; ++i) {
+      if (round < i % 4) {
+        Subject s = MakeSubject(absl::StrFormat("s%d", n++), codes[i],
+                                absl::StrFormat("主体%d-%d", i, round));
+        if (i % 50 == 3) s.name += std::string(6000, 'x');  // > 4 KiB
+        ASSERT_TRUE(b.AddSubject(s).ok());
+        subject_ids[i].push_back(s.id);
+      }
+      const int records = i == 5 ? 120 : i % 7;  // code 5: > a 4 KiB chunk
+      for (int k = round; k < records; k += 3) {
+        Record r = MakeRecord(absl::StrFormat("r%d", n++), codes[i],
+                              "abnormal_operation");
+        r.detail = absl::StrFormat("第%d条记录，共%d条", k, records);
+        ASSERT_TRUE(b.AddRecord(r).ok());
+        record_ids[i].push_back(r.id);
+      }
+    }
+  }
+  auto reg = b.Finish(1);
+  for (int i = 0; i < kCodes; ++i) {
+    std::vector<std::string> subjects, records;
+    reg->VisitCode(
+        codes[i], [&](const SubjectView& v) { subjects.emplace_back(v.id); },
+        [&](const RecordView& v) {
+          records.emplace_back(v.id);
+          EXPECT_EQ(v.code, codes[i]);
+        });
+    EXPECT_EQ(subjects, subject_ids[i]) << "code " << i;
+    EXPECT_EQ(records, record_ids[i]) << "code " << i;
+    EXPECT_EQ(reg->CountByCode(codes[i]), subject_ids[i].size());
+    for (const std::string& id : subject_ids[i]) {
+      auto s = reg->SubjectById(id);
+      ASSERT_TRUE(s.has_value()) << id;
+      EXPECT_EQ(s->code, codes[i]);
+    }
+  }
+  EXPECT_EQ(reg->SubjectsByCode(codes[3]).at(0).name.size(),
+            std::string("主体3-0").size() + 6000);
+  EXPECT_EQ(reg->CountByCode("91350100M99999999Y"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layouts, RegistryLayoutTest,
+    ::testing::Values(RegistryBuilder::Layout{}, RegistryBuilder::Layout{12, 0},
+                      RegistryBuilder::Layout{12, 3},
+                      RegistryBuilder::Layout{13, -1}),
+    [](const auto& p) {
+      const int shift = p.param.position_shift;
+      return absl::StrFormat("chunk%d_shift%s", p.param.chunk_bits,
+                             shift < 0 ? "Auto" : absl::StrFormat("%d", shift));
+    });
 
 TEST(RegistryBuilderTest, SameIdTwiceKeepsTheLater) {
   RegistryBuilder b;
