@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -164,12 +165,8 @@ class MeasuresParser {
     absl::Status s = Declare(lists, "list", "lists", m.lists_);
     if (s.ok()) s = Declare(scenarios, "scenario", "scenarios", m.scenarios_);
     if (!s.ok()) return s;
-    for (size_t i = 0; i < m.lists_.size(); ++i) {
-      m.list_ids_.emplace(m.lists_[i], static_cast<int>(i));
-    }
-    for (size_t i = 0; i < m.scenarios_.size(); ++i) {
-      m.scenario_ids_.emplace(m.scenarios_[i], static_cast<int>(i));
-    }
+    m.list_ids_.Build(m.lists_);
+    m.scenario_ids_.Build(m.scenarios_);
     m.rule_of_.assign(m.lists_.size() * m.scenarios_.size(), -1);
     if (measures != nullptr) {
       s = ReadMeasures(*measures, m);
@@ -422,34 +419,74 @@ absl::StatusOr<MeasuresList> MeasuresList::BuiltinDefault() {
 
 namespace {
 
-// Position of `name` in `names`, or -1. The built-in lists and scenarios are
-// a dozen or fewer, where comparing lengths first and then bytes beats hashing
-// the name (a check looks up its scenario and every record's list); longer
-// operator lists go through the hash map.
-constexpr size_t kLinearIdLimit = 16;
+// A name's first and last eight bytes (overlapping when shorter than 16; the
+// bytes themselves when shorter than 8, with `tail` zero).
+struct NameWords {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+};
 
-int LinearId(const std::vector<std::string>& names, std::string_view name) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i].size() == name.size() &&
-        std::memcmp(names[i].data(), name.data(), name.size()) == 0) {
-      return static_cast<int>(i);
+NameWords WordsOf(std::string_view name) {
+  NameWords w;
+  if (name.size() >= 8) {
+    std::memcpy(&w.head, name.data(), 8);  // fixed sizes: single loads
+    std::memcpy(&w.tail, name.data() + name.size() - 8, 8);
+  } else {
+    for (size_t i = 0; i < name.size(); ++i) {
+      w.head |= uint64_t{static_cast<uint8_t>(name[i])} << (8 * i);
     }
   }
-  return -1;
+  return w;
+}
+
+size_t SlotHash(const NameWords& w, size_t size) {
+  uint64_t h = w.head ^ (w.tail * 0x9E3779B97F4A7C15ull) ^ size;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return static_cast<size_t>(h ^ (h >> 31));
 }
 
 }  // namespace
 
+void MeasuresList::NameIds::Build(const std::vector<std::string>& names) {
+  names_ = names;
+  size_t capacity = 8;
+  while (capacity < 2 * names.size() + 1) capacity *= 2;
+  slots_.assign(capacity, Slot{});
+  for (size_t i = 0; i < names.size(); ++i) {
+    const NameWords w = WordsOf(names[i]);
+    size_t at = SlotHash(w, names[i].size()) & (capacity - 1);
+    while (slots_[at].id >= 0) at = (at + 1) & (capacity - 1);
+    slots_[at] = {w.head, w.tail, static_cast<uint32_t>(names[i].size()),
+                  static_cast<int32_t>(i)};
+  }
+}
+
+int MeasuresList::NameIds::Find(std::string_view name) const {
+  if (slots_.empty()) return -1;
+  const NameWords w = WordsOf(name);
+  const size_t mask = slots_.size() - 1;
+  for (size_t at = SlotHash(w, name.size()) & mask;; at = (at + 1) & mask) {
+    const Slot& slot = slots_[at];
+    if (slot.id < 0) return -1;
+    if (slot.head != w.head || slot.tail != w.tail ||
+        slot.size != name.size()) {
+      continue;
+    }
+    // Head, tail and length cover every byte of a name of up to 16 bytes.
+    if (name.size() <= 16 ||
+        std::memcmp(names_[static_cast<size_t>(slot.id)].data() + 8,
+                    name.data() + 8, name.size() - 16) == 0) {
+      return slot.id;
+    }
+  }
+}
+
 int MeasuresList::ListId(std::string_view name) const {
-  if (lists_.size() <= kLinearIdLimit) return LinearId(lists_, name);
-  auto it = list_ids_.find(absl::string_view(name.data(), name.size()));
-  return it == list_ids_.end() ? -1 : it->second;
+  return list_ids_.Find(name);
 }
 
 int MeasuresList::ScenarioId(std::string_view name) const {
-  if (scenarios_.size() <= kLinearIdLimit) return LinearId(scenarios_, name);
-  auto it = scenario_ids_.find(absl::string_view(name.data(), name.size()));
-  return it == scenario_ids_.end() ? -1 : it->second;
+  return scenario_ids_.Find(name);
 }
 
 std::string_view MeasuresList::ScenarioName(std::string_view name) const {
@@ -489,11 +526,21 @@ absl::StatusOr<Decision> MeasuresList::DecideImpl(std::span<const R> records,
   }
   Decision d;
   d.outcomes.reserve(records.size());
+  // A subject's records often share a list, and a registry's records share
+  // its text (the base interns list names): the last lookup is kept by
+  // address.
+  std::string_view last_list;
+  int last_id = -1;
   for (size_t i = 0; i < records.size(); ++i) {
     const R& r = records[i];
     RecordOutcome o;
     o.index = i;
-    const int l = ListId(r.list);
+    const std::string_view list = r.list;
+    if (list.data() != last_list.data() || list.size() != last_list.size()) {
+      last_list = list;
+      last_id = ListId(list);
+    }
+    const int l = last_id;
     if (l >= 0) {
       int idx = rule_of_[static_cast<size_t>(l) * scenarios_.size() +
                          static_cast<size_t>(s)];

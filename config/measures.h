@@ -179,8 +179,28 @@ class MeasuresList {
   std::string version_;
   std::vector<std::string> lists_;
   std::vector<std::string> scenarios_;
-  absl::flat_hash_map<std::string, int> list_ids_;
-  absl::flat_hash_map<std::string, int> scenario_ids_;
+  // Name -> id for the lists or the scenarios. A check looks up its scenario
+  // and every record's list, so this is on the hot path: an open-addressed
+  // table whose slots hold each name's length and first and last eight
+  // bytes, which tell names of up to 16 bytes apart without reading their
+  // text (longer ones compare only their middle).
+  class NameIds {
+   public:
+    void Build(const std::vector<std::string>& names);
+    int Find(std::string_view name) const;  // -1 when unknown
+
+   private:
+    struct Slot {
+      uint64_t head = 0;
+      uint64_t tail = 0;
+      uint32_t size = 0;
+      int32_t id = -1;  // -1: empty
+    };
+    std::vector<Slot> slots_;  // a power of two, over twice the names
+    std::vector<std::string> names_;
+  };
+  NameIds list_ids_;
+  NameIds scenario_ids_;
   std::vector<MeasureRule> rules_;
   // rule_of_[list_id * scenarios_.size() + scenario_id] = index into rules_,
   // or -1: Decide does two hash lookups per record and no string compares.

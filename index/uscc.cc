@@ -312,6 +312,18 @@ UsccResult ValidateUscc(std::string_view input) {
   int32_t i = 0;
   bool seen_text = false;
   bool pending_space = false;
+  if (input.size() == size_t{kUsccLength}) {
+    // Fast path: a clean code, 18 characters of the alphabet, needs no
+    // folding (the common case: every check by code starts here).
+    int all = 0;
+    for (int k = 0; k < kUsccLength; ++k) all |= AlphabetValue(input[k]);
+    if (all >= 0) {
+      std::memcpy(r.buf_.data(), input.data(), kUsccLength);
+      r.len_ = static_cast<uint8_t>(kUsccLength);
+      r.code_points_ = static_cast<size_t>(kUsccLength);
+      i = n;
+    }
+  }
   while (i < n) {
     UChar32 c;
     const int32_t start = i;

@@ -41,6 +41,28 @@ class Reader {
   void Fail() { ok_ = false; }
 
   uint64_t Varint() {
+    // Values of up to three bytes (lengths, dictionary numbers, dates as
+    // days) without a loop; a final zero byte is not minimal and goes to the
+    // loop, which rejects it.
+    if (end_ - p_ >= 3) {
+      const auto* q = reinterpret_cast<const uint8_t*>(p_);
+      if (!(q[0] & 0x80)) {
+        p_ += 1;
+        return q[0];
+      }
+      if (!(q[1] & 0x80) && q[1] != 0) {
+        p_ += 2;
+        return (q[0] & 0x7Fu) | (uint64_t{q[1]} << 7);
+      }
+      if ((q[1] & 0x80) && !(q[2] & 0x80) && q[2] != 0) {
+        p_ += 3;
+        return (q[0] & 0x7Fu) | (uint64_t{q[1] & 0x7Fu} << 7) |
+               (uint64_t{q[2]} << 14);
+      }
+    }
+    return VarintSlow();
+  }
+  uint64_t VarintSlow() {
     uint64_t v = 0;
     for (int shift = 0; shift <= 63 && p_ < end_; shift += 7) {
       const uint8_t b = static_cast<uint8_t>(*p_++);
@@ -131,6 +153,49 @@ void ReadRecordTail(Reader& r, RecordView& rec) {
   rec.valid_until = r.ReadDate();
   rec.repaired_on = r.ReadDate();
   rec.disputed = (r.Byte() & 1) != 0;
+}
+
+// The compact form of the tail: a byte of flags saying which dates are
+// present and whether the record is disputed, then the present dates. An
+// absent date (Date::kNone) would take five bytes as a varint and a slow
+// decode; most records lack two of the four.
+enum CompactTailFlag : uint8_t {
+  kHasDecidedOn = 1,
+  kHasValidFrom = 2,
+  kHasValidUntil = 4,
+  kHasRepairedOn = 8,
+  kIsDisputed = 16,
+};
+
+void PutCompactRecordTail(const RecordView& r, std::string* out) {
+  const uint8_t flags = (r.decided_on.has_value() ? kHasDecidedOn : 0) |
+                        (r.valid_from.has_value() ? kHasValidFrom : 0) |
+                        (r.valid_until.has_value() ? kHasValidUntil : 0) |
+                        (r.repaired_on.has_value() ? kHasRepairedOn : 0) |
+                        (r.disputed ? kIsDisputed : 0);
+  out->push_back(static_cast<char>(flags));
+  if (flags & kHasDecidedOn) PutDate(r.decided_on, out);
+  if (flags & kHasValidFrom) PutDate(r.valid_from, out);
+  if (flags & kHasValidUntil) PutDate(r.valid_until, out);
+  if (flags & kHasRepairedOn) PutDate(r.repaired_on, out);
+}
+
+void ReadCompactRecordTail(Reader& r, RecordView& rec) {
+  const uint8_t flags = r.Byte();
+  if (flags >= 32) r.Fail();
+  // A present date must not be Date::kNone, which would read back as absent
+  // (one encoding per value).
+  auto date = [&](uint8_t flag) {
+    if (!(flags & flag)) return Date{};
+    const Date d = r.ReadDate();
+    if (!d.has_value()) r.Fail();
+    return d;
+  };
+  rec.decided_on = date(kHasDecidedOn);
+  rec.valid_from = date(kHasValidFrom);
+  rec.valid_until = date(kHasValidUntil);
+  rec.repaired_on = date(kHasRepairedOn);
+  rec.disputed = (flags & kIsDisputed) != 0;
 }
 
 void PutRecordTail(const RecordView& r, std::string* out) {
@@ -274,7 +339,7 @@ void EncodeCompactRecord(const RecordView& r, StringDict& dict,
   PutText(r.basis, dict, out);
   PutString(r.doc_no, out);
   PutText(r.detail, dict, out);
-  PutRecordTail(r, out);
+  PutCompactRecordTail(r, out);
   PutCompactSource(r.source, r.source_line, dict, out);
 }
 
@@ -327,7 +392,7 @@ absl::StatusOr<RecordView> DecodeCompactRecord(std::string_view data,
   rec.basis = ReadText(r, dict);
   rec.doc_no = r.String();
   rec.detail = ReadText(r, dict);
-  ReadRecordTail(r, rec);
+  ReadCompactRecordTail(r, rec);
   ReadCompactSource(r, dict, rec.source, rec.source_line);
   if (!r.ok() || !r.done())
     return absl::DataLossError("compact encoding: malformed record");

@@ -100,8 +100,11 @@ class StringDict {
 //   csubject := 's' id code name n_former:varint former* legal_rep
 //               region_ref status:u8 registered_on org_code reg_no source_ref
 //   crecord  := 'r' id code text_ref(list) name text_ref(authority)
-//               text_ref(basis) doc_no text_ref(detail) decided_on valid_from
-//               valid_until repaired_on flags:u8 source_ref
+//               text_ref(basis) doc_no text_ref(detail) tail_flags:u8
+//               [decided_on] [valid_from] [valid_until] [repaired_on]
+//               source_ref
+//   tail_flags: bits 0-3 = which of the four dates follow (absent dates take
+//               no bytes), bit 4 = disputed; bits 5-7 zero
 //   text_ref   := 0 string | (dictionary index + 1):varint
 //   region_ref := 0 (= code positions 3-8) | 1 string
 //   source_ref := text_ref line:varint   (0 = the source has no ":line")

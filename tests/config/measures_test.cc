@@ -458,6 +458,43 @@ TEST(MeasuresTest, ManyOperatorListsAndScenariosAreFound) {
   EXPECT_EQ(d->verdict, Action::kBlock);
 }
 
+// Lists and scenarios are found through a table keyed by each name's length
+// and first and last eight bytes: names that share both and differ only in
+// their middle, or differ only in length, must still be told apart.
+TEST(MeasuresTest, NamesThatDifferOnlyInTheMiddleOrLength) {
+  std::vector<std::string> names;
+  for (int n = 1; n <= 24; ++n) names.push_back(std::string(n, 'k'));
+  const std::string head = "middle__", tail = "__middle";
+  for (char c : {'a', 'b', 'c'}) {
+    names.push_back(head + std::string(1, c) + tail);         // 17 bytes
+    names.push_back(head + "xx" + std::string(1, c) + tail);  // 19 bytes
+    names.push_back(head + std::string(1, c) + "yy" + tail);  // 19 bytes
+  }
+  std::string text = "version = \"names\"\n";
+  for (const std::string& name : names) {
+    text += "[[list]]\nname = \"" + name + "\"\n";
+  }
+  text += "[[scenario]]\nname = \"s\"\n";
+  for (size_t i = 0; i < names.size(); ++i) {
+    text += Row(names[i].c_str(), "s", i % 2 ? "warn" : "block");
+  }
+  auto m = MeasuresList::Parse(text, "names.toml");
+  ASSERT_TRUE(m.ok()) << m.status();
+  for (size_t i = 0; i < names.size(); ++i) {
+    const MeasureRule* rule = m->Find(names[i], "s");
+    ASSERT_NE(rule, nullptr) << names[i];
+    EXPECT_EQ(rule->list, names[i]);
+    EXPECT_EQ(rule->action, i % 2 ? Action::kWarn : Action::kBlock);
+  }
+  for (const std::string& absent :
+       {std::string(25, 'k'), std::string(), head + "d" + tail,
+        head + "xxd" + tail, head + "a" + "yz" + tail, std::string("K")}) {
+    EXPECT_FALSE(m->HasList(absent)) << absent;
+  }
+  EXPECT_TRUE(m->HasScenario("s"));
+  EXPECT_FALSE(m->HasScenario("t"));
+}
+
 TEST(MeasuresTest, DecideRejectsBadInput) {
   MeasuresList m = TestList();
   auto d = m.Decide(std::span<const Record>(), "tender", D("2024-01-01"));

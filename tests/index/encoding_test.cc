@@ -157,6 +157,58 @@ TEST(CompactEncodingTest, SourcesAndRegionsThatMustNotBeRewritten) {
   CompactRoundTrip(short_code, dict);
 }
 
+// The compact tail stores only the dates a record has, behind a flags byte:
+// every combination of present dates and the dispute flag must come back
+// byte for byte, and a flags byte with unknown bits is malformed.
+TEST(CompactEncodingTest, RecordTailKeepsEveryDateCombination) {
+  StringDict dict;
+  for (int mask = 0; mask < 32; ++mask) {
+    Record r = FullRecord();
+    r.decided_on = (mask & 1) ? *ParseDate("2023-02-15") : Date{};
+    r.valid_from = (mask & 2) ? *ParseDate("1900-01-01") : Date{};
+    r.valid_until = (mask & 4) ? *ParseDate("2199-12-31") : Date{};
+    r.repaired_on = (mask & 8) ? *ParseDate("1970-01-01") : Date{};
+    r.disputed = (mask & 16) != 0;
+    std::string standard;
+    EncodeRecord(r, &standard);
+    auto view = DecodeRecordView(standard);
+    ASSERT_TRUE(view.ok()) << view.status();
+    std::string compact;
+    EncodeCompactRecord(*view, dict, &compact);
+    auto back = DecodeCompactRecord(compact, dict);
+    ASSERT_TRUE(back.ok()) << "mask " << mask << ": " << back.status();
+    std::string again;
+    EncodeRecordView(*back, &again);
+    EXPECT_EQ(again, standard) << "mask " << mask;
+    EXPECT_EQ(back->disputed, r.disputed);
+    EXPECT_EQ(back->valid_until, r.valid_until);
+  }
+  // Find the flags byte: the one byte two records differing only in the
+  // dispute flag differ in.
+  Record r = FullRecord();
+  r.decided_on = r.valid_from = r.valid_until = r.repaired_on = Date{};
+  std::string a, b;
+  for (bool disputed : {false, true}) {
+    r.disputed = disputed;
+    std::string standard;
+    EncodeRecord(r, &standard);
+    auto view = DecodeRecordView(standard);
+    ASSERT_TRUE(view.ok());
+    EncodeCompactRecord(*view, dict, disputed ? &b : &a);
+  }
+  ASSERT_EQ(a.size(), b.size());
+  size_t at = 0;
+  while (at < a.size() && a[at] == b[at]) ++at;
+  ASSERT_LT(at, a.size());
+  EXPECT_EQ(a[at], 0);
+  EXPECT_EQ(b[at], 16);
+  a[at] = 32;  // an unknown bit
+  EXPECT_FALSE(DecodeCompactRecord(a, dict).ok());
+  a[at] = 0;
+  EXPECT_TRUE(DecodeCompactRecord(a, dict).ok());
+  EXPECT_FALSE(DecodeCompactRecord(a.substr(0, at), dict).ok());
+}
+
 TEST(CompactEncodingTest, RecordTextsAreSharedThroughTheDictionary) {
   StringDict dict;
   Record r = FullRecord();
