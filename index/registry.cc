@@ -474,8 +474,13 @@ class CodeIndex {
       if (it != other_.end()) e = &it->second;
     }
     if (e == nullptr) return {};
-    Ranges r{{e->subject_first, e->subject_count, false},
-             {e->record_first, e->record_count, false}};
+    Ranges r;
+    if (e->subject_count != kBySlot) {
+      r.subjects = {e->subject_first, e->subject_count, false};
+    }
+    if (e->record_count != kBySlot) {
+      r.records = {e->record_first, e->record_count, false};
+    }
     if (e->subject_count == kBySlot || e->record_count == kBySlot) {
       auto big = by_slot_.find(AbslView(code));
       if (big != by_slot_.end()) {
