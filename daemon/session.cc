@@ -168,6 +168,24 @@ void Session::Enqueue(uint16_t opcode, uint64_t request_id, uint8_t flags,
   Wake();
 }
 
+void Session::FinishFrame(size_t start, uint16_t opcode, uint64_t request_id,
+                          uint8_t flags) {
+  const size_t body_length = queue_.size() - start - kHeaderSize;
+  if (closed_) {
+    queue_.resize(start);
+    return;
+  }
+  if (!ReserveOutput(kHeaderSize + body_length)) return;  // closed, cleared
+  FrameHeader h;
+  h.opcode = opcode;
+  h.request_id = request_id;
+  h.flags = flags;
+  h.body_length = static_cast<uint32_t>(body_length);
+  const auto header = protocol::EncodeHeader(h);
+  std::memcpy(queue_.data() + start, header.data(), header.size());
+  Wake();
+}
+
 void Session::NoteAudit(uint64_t before) {
   const uint64_t after = state_->audit_appended_seq();
   if (after != before) audit_seq_ = std::max(audit_seq_, after);
@@ -306,11 +324,15 @@ asio::awaitable<void> Session::Reader() {
     ctx.request_id = h.request_id;
     ctx.peer = peer_;
     const uint64_t audit_before = state_->audit_appended_seq();
-    DispatchResult r = dispatcher_->Dispatch(h, body, ctx);
+    // The reply is encoded straight into the output queue, behind room for
+    // its header (written once the body's length is known).
+    const size_t frame_start = queue_.size();
+    queue_.append(kHeaderSize, '\0');
+    DispatchResult r = dispatcher_->DispatchInto(h, body, ctx, &queue_);
     NoteAudit(audit_before);
     // A wrong token closes the connection: one guess per connection.
     if (r.error == WireError::kUnauthenticated) r.close_after = true;
-    Enqueue(h.opcode, h.request_id, r.flags, r.body);
+    FinishFrame(frame_start, h.opcode, h.request_id, r.flags);
     if (r.close_after) {
       CloseAfterFlush();
       co_return;

@@ -98,6 +98,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // max_output_buffer_bytes.
   void Enqueue(uint16_t opcode, uint64_t request_id, uint8_t flags,
                std::string_view body);
+  // Completes a frame whose body was appended to queue_ behind kHeaderSize
+  // bytes reserved at `start`: writes its header, counts it (closing over
+  // the limit) and wakes the writer.
+  void FinishFrame(size_t start, uint16_t opcode, uint64_t request_id,
+                   uint8_t flags);
   // Counts `bytes` into output_bytes_; false (and closed) over the limit.
   bool ReserveOutput(size_t bytes);
   // After a dispatch: when the audit log grew since `before` (its
