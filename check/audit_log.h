@@ -202,6 +202,8 @@ class AuditLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status AppendLocked(AuditEntry& entry, std::string& out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Append and AppendBatch: chains entries[0, n) and writes (or queues) them.
+  absl::Status AppendEntries(AuditEntry* entries, size_t n);
   absl::Status WriteLocked(const std::string& bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes queued_ (group commit), fdatasyncs under kEveryEntry, and moves
