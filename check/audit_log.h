@@ -175,6 +175,11 @@ class AuditLog {
   uint64_t appended_seq() const {
     return appended_seq_.load(std::memory_order_acquire);
   }
+  // The seq through which every entry has been written (WriteThrough of a
+  // seq <= this returns at once). Lock-free.
+  uint64_t written_seq() const {
+    return written_seq_.load(std::memory_order_acquire);
+  }
   // Bytes above which Append writes the queue itself (group commit).
   static constexpr size_t kMaxQueuedBytes = 1 << 20;
 
