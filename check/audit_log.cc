@@ -66,11 +66,12 @@ absl::Status ErrnoStatus(int err, const std::string& what) {
 }
 
 // Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
-std::string Truncated(std::string_view s, size_t max = kMaxInputBytes) {
-  if (s.size() <= max) return std::string(s);
+// A view into `s`: use it before `s` goes away.
+std::string_view Truncated(std::string_view s, size_t max = kMaxInputBytes) {
+  if (s.size() <= max) return s;
   size_t n = max;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return std::string(s.substr(0, n));
+  return s.substr(0, n);
 }
 
 // Numbers of the audit-NNNNNNNN.jsonl files in `dir`, ascending.
@@ -126,26 +127,76 @@ void AppendDigits(std::string& out, int64_t v, int width) {
 
 // `t` in UTC as FormatTime(kTimeFormat, t, UTC) writes it
 // ("2024-06-30T16:15:02.123456Z"), without parsing the format each time.
+// The text up to the second is computed once per second (per thread): the
+// entries of one second share it.
 void AppendTime(std::string& out, absl::Time t) {
-  const absl::TimeZone::CivilInfo ci = absl::UTCTimeZone().At(t);
-  if (ci.cs.year() < 0 || ci.cs.year() > 9999) {
+  struct Cache {
+    int64_t second = -1;
+    std::string text;  // "YYYY-MM-DDTHH:MM:SS"
+  };
+  thread_local Cache cache;
+  if (t < absl::UnixEpoch()) {
     out += absl::FormatTime(kTimeFormat, t, absl::UTCTimeZone());
     return;
   }
-  AppendDigits(out, ci.cs.year(), 4);
-  out += '-';
-  AppendDigits(out, ci.cs.month(), 2);
-  out += '-';
-  AppendDigits(out, ci.cs.day(), 2);
-  out += 'T';
-  AppendDigits(out, ci.cs.hour(), 2);
-  out += ':';
-  AppendDigits(out, ci.cs.minute(), 2);
-  out += ':';
-  AppendDigits(out, ci.cs.second(), 2);
+  const int64_t second = absl::ToUnixSeconds(t);  // t >= epoch: the floor
+  if (second != cache.second) {
+    const absl::CivilSecond cs =
+        absl::UTCTimeZone().At(absl::FromUnixSeconds(second)).cs;
+    if (cs.year() > 9999) {
+      out += absl::FormatTime(kTimeFormat, t, absl::UTCTimeZone());
+      return;
+    }
+    std::string& text = cache.text;
+    text.clear();
+    AppendDigits(text, cs.year(), 4);
+    text += '-';
+    AppendDigits(text, cs.month(), 2);
+    text += '-';
+    AppendDigits(text, cs.day(), 2);
+    text += 'T';
+    AppendDigits(text, cs.hour(), 2);
+    text += ':';
+    AppendDigits(text, cs.minute(), 2);
+    text += ':';
+    AppendDigits(text, cs.second(), 2);
+    cache.second = second;
+  }
+  out += cache.text;
   out += '.';
-  AppendDigits(out, absl::ToInt64Microseconds(ci.subsecond), 6);
+  AppendDigits(out,
+               absl::ToInt64Microseconds(t - absl::FromUnixSeconds(second)), 6);
   out += 'Z';
+}
+
+// "YYYYMMDD" of `t` in `tz`, computed once per second and zone (per thread).
+void AppendReceiptDay(std::string& id, absl::Time t, const absl::TimeZone& tz) {
+  struct Cache {
+    int64_t second = -1;
+    absl::TimeZone tz;
+    char day[8];
+  };
+  thread_local Cache cache;
+  const bool cacheable = t >= absl::UnixEpoch();
+  const int64_t second = cacheable ? absl::ToUnixSeconds(t) : -1;
+  if (cacheable && second == cache.second && tz == cache.tz) {
+    id.append(cache.day, sizeof(cache.day));
+    return;
+  }
+  const absl::CivilSecond day = tz.At(t).cs;
+  if (day.year() < 0 || day.year() > 9999) {
+    id += absl::FormatTime("%Y%m%d", t, tz);
+    return;
+  }
+  const size_t start = id.size();
+  AppendDigits(id, day.year(), 4);
+  AppendDigits(id, day.month(), 2);
+  AppendDigits(id, day.day(), 2);
+  if (cacheable) {
+    std::memcpy(cache.day, id.data() + start, sizeof(cache.day));
+    cache.second = second;
+    cache.tz = tz;
+  }
 }
 
 // "YYYYMMDD-<seq, 16 hex>-<8 hex>" (the receipt id, audit_log.h).
@@ -154,14 +205,7 @@ std::string ReceiptId(absl::Time t, const absl::TimeZone& tz, uint64_t seq,
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   id.reserve(kReceiptLength);
-  const absl::CivilSecond day = tz.At(t).cs;
-  if (day.year() < 0 || day.year() > 9999) {
-    id = absl::FormatTime("%Y%m%d", t, tz);
-  } else {
-    AppendDigits(id, day.year(), 4);
-    AppendDigits(id, day.month(), 2);
-    AppendDigits(id, day.day(), 2);
-  }
+  AppendReceiptDay(id, t, tz);
   id += '-';
   for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(seq >> shift) & 0xF];
   id += '-';
@@ -211,13 +255,20 @@ void AppendEntryJson(const AuditEntry& e, std::string& out) {
   // so a cut never leaves a partial number in clear. A valid USCC is never
   // masked (no USCC is taken for an identity number: the pattern needs a
   // date of birth, but a numeric code could carry one by chance).
-  const std::string code = ValidateUscc(e.code).ok()
-                               ? std::string(e.code)
-                               : pii::MaskIdNumbers(e.code);
+  std::string masked_code;
+  std::string_view code = e.code;
+  if (!ValidateUscc(e.code).ok()) {
+    masked_code = pii::MaskIdNumbers(e.code);
+    code = masked_code;
+  }
   AppendKey(out, "input");
   out += '{';
   AppendStringField(out, "code", Truncated(code));
-  AppendStringField(out, "name", Truncated(pii::MaskIdNumbers(e.name)));
+  if (e.name.empty()) {
+    AppendStringField(out, "name", "");
+  } else {
+    AppendStringField(out, "name", Truncated(pii::MaskIdNumbers(e.name)));
+  }
   AppendStringField(out, "scenario", Truncated(e.scenario));
   AppendStringField(out, "date", e.date);
   out += e.admin_view ? "\"admin_view\":true}," : "\"admin_view\":false},";
@@ -611,20 +662,31 @@ absl::Status AuditLog::WriteLocked(const std::string& bytes) {
 }
 
 absl::StatusOr<AuditEntry> AuditLog::Append(AuditEntry entry) {
-  std::vector<AuditEntry> one;
-  one.push_back(std::move(entry));
-  absl::StatusOr<std::vector<AuditEntry>> done = AppendBatch(std::move(one));
-  if (!done.ok()) return done.status();
-  return std::move(done->front());
+  // One entry: no vector around it (this runs once per check).
+  if (absl::Status s = AppendEntries(&entry, 1); !s.ok()) return s;
+  return entry;
 }
 
 absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
     std::vector<AuditEntry> entries) {
   if (entries.empty()) return entries;
+  if (absl::Status s = AppendEntries(entries.data(), entries.size()); !s.ok()) {
+    return s;
+  }
+  return entries;
+}
+
+absl::Status AuditLog::AppendEntries(AuditEntry* entries, size_t n) {
   const absl::Time now = absl::Now();
   // Random parts for every receipt, drawn before taking the lock.
-  std::vector<unsigned char> random(4 * entries.size());
-  if (!RandomBytes(random.data(), random.size())) {
+  unsigned char random_one[4];
+  std::vector<unsigned char> random_many;
+  unsigned char* random = random_one;
+  if (n > 1) {
+    random_many.resize(4 * n);
+    random = random_many.data();
+  }
+  if (!RandomBytes(random, 4 * n)) {
     return absl::InternalError("audit: RAND_bytes failed");
   }
   absl::MutexLock lock(&mu_);
@@ -644,7 +706,7 @@ absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
   // fail before they are chained). Otherwise into `out`, written now.
   std::string out;
   std::string& dest = options_.group_commit ? queued_ : out;
-  for (size_t i = 0; i < entries.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     AuditEntry& e = entries[i];
     e.seq = ++seq;
     if (e.time == absl::InfinitePast()) e.time = now;
@@ -664,7 +726,7 @@ absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
     if (queued_.size() > kMaxQueuedBytes) {
       if (absl::Status s = WriteQueuedLocked(); !s.ok()) return s;
     }
-    return entries;
+    return absl::OkStatus();
   }
   if (absl::Status s = WriteLocked(out); !s.ok()) return s;
   seq_ = seq;
@@ -674,7 +736,7 @@ absl::StatusOr<std::vector<AuditEntry>> AuditLog::AppendBatch(
     if (absl::Status s = SyncLocked(); !s.ok()) return s;
   }
   written_seq_.store(seq, std::memory_order_release);
-  return entries;
+  return absl::OkStatus();
 }
 
 absl::Status AuditLog::WriteQueuedLocked() {
@@ -717,7 +779,7 @@ absl::StatusOr<ReceiptLookup> AuditLog::LookupReceipt(
     return absl::InvalidArgumentError(
         absl::StrFormat("receipt: '%s' is not a receipt id (want "
                         "YYYYMMDD-<16 hex>-<8 hex>)",
-                        Truncated(id, 64)));
+                        std::string(Truncated(id, 64))));
   }
   for (char c : id.substr(9, 16)) {
     seq = seq * 16 + static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);

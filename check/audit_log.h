@@ -175,6 +175,11 @@ class AuditLog {
   uint64_t appended_seq() const {
     return appended_seq_.load(std::memory_order_acquire);
   }
+  // The seq through which every entry has been written (WriteThrough of a
+  // seq <= this returns at once). Lock-free.
+  uint64_t written_seq() const {
+    return written_seq_.load(std::memory_order_acquire);
+  }
   // Bytes above which Append writes the queue itself (group commit).
   static constexpr size_t kMaxQueuedBytes = 1 << 20;
 
@@ -202,6 +207,8 @@ class AuditLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status AppendLocked(AuditEntry& entry, std::string& out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Append and AppendBatch: chains entries[0, n) and writes (or queues) them.
+  absl::Status AppendEntries(AuditEntry* entries, size_t n);
   absl::Status WriteLocked(const std::string& bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes queued_ (group commit), fdatasyncs under kEveryEntry, and moves

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace creditd {
@@ -36,8 +37,15 @@ struct CommandRow {
   MessagePtr (*new_request)();
   // Entries in the request, for kCmdBatch rows.
   size_t (*batch_size)(const google::protobuf::Message&);
-  absl::StatusOr<MessagePtr> (*handle)(const google::protobuf::Message&,
-                                       const RequestContext&);
+  // Runs the request and appends the serialized response to `out`; on error
+  // appends nothing. Rows on the hot path (check, batch_check) fill a
+  // response message kept per thread and cleared between requests, so its
+  // strings and sub-messages are reused instead of allocated per request.
+  absl::Status (*handle)(const google::protobuf::Message&,
+                         const RequestContext&, std::string* out);
+  // Whether the dispatcher may parse this row's requests into a message kept
+  // per thread (cleared by the parse) instead of a new one per request.
+  bool reuse_request = false;
 };
 
 // Every row, in opcode order.

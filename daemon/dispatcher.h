@@ -38,13 +38,21 @@ class Dispatcher {
 
   DispatchResult Dispatch(const protocol::FrameHeader& header,
                           std::string_view body, RequestContext& ctx);
+  // The same, but the response body (or the ErrorReply) is appended to
+  // `*out` (the session's output queue: no copy of the body) and the
+  // result's `body` stays empty.
+  DispatchResult DispatchInto(const protocol::FrameHeader& header,
+                              std::string_view body, RequestContext& ctx,
+                              std::string* out);
 
   // An ErrorReply body.
   static std::string ErrorBody(WireError code, std::string_view message);
+  static void AppendErrorBody(WireError code, std::string_view message,
+                              std::string* out);
 
  private:
-  DispatchResult Reject(CommandCounters* c, WireError code,
-                        std::string message);
+  DispatchResult Reject(CommandCounters* c, WireError code, std::string message,
+                        std::string* out);
 
   DaemonState* state_;
 };

@@ -52,6 +52,10 @@ Session::Session(tcp::socket socket, DaemonState* state, Dispatcher* dispatcher,
   if (tls_context_ != nullptr) {
     tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_,
                                                              *tls_context_);
+  } else {
+    // SendQueued() writes with write_some, which must not block the I/O
+    // thread. (Asynchronous operations behave the same either way.)
+    socket_.non_blocking(true, ec);
   }
   state_->connections.fetch_add(1);
   state_->connections_total.fetch_add(1);
@@ -168,6 +172,79 @@ void Session::Enqueue(uint16_t opcode, uint64_t request_id, uint8_t flags,
   Wake();
 }
 
+void Session::FinishFrame(size_t start, uint16_t opcode, uint64_t request_id,
+                          uint8_t flags) {
+  const size_t body_length = queue_.size() - start - kHeaderSize;
+  if (closed_) {
+    queue_.resize(start);
+    return;
+  }
+  if (!ReserveOutput(kHeaderSize + body_length)) return;  // closed, cleared
+  FrameHeader h;
+  h.opcode = opcode;
+  h.request_id = request_id;
+  h.flags = flags;
+  h.body_length = static_cast<uint32_t>(body_length);
+  const auto header = protocol::EncodeHeader(h);
+  std::memcpy(queue_.data() + start, header.data(), header.size());
+  // No Wake(): the reader sends (SendQueued) before it waits for anything.
+}
+
+void Session::SendQueued() {
+  if (queue_.empty() || closed_) return;
+  if (tls_ || writing_ || closing_) {
+    Wake();  // the writer's turn: TLS, a write in flight, or closing
+    return;
+  }
+  if (audit_seq_ > 0 && !state_->audit_written(audit_seq_)) {
+    // Group commit: the entries must be written first. Send a little later,
+    // once the requests other connections have ready were answered too, so
+    // that one write(2) carries all their entries.
+    if (!send_posted_) {
+      send_posted_ = true;
+      asio::post(socket_.get_executor(), [self = shared_from_this()]() {
+        self->send_posted_ = false;
+        self->SendNow();
+      });
+    }
+    return;
+  }
+  SendNow();
+}
+
+void Session::SendNow() {
+  if (queue_.empty() || closed_) return;
+  if (tls_ || writing_ || closing_) {
+    Wake();
+    return;
+  }
+  // As Writer(): no receipt leaves before its audit entry was written.
+  if (audit_seq_ > 0) {
+    if (absl::Status s = state_->AuditWriteThrough(audit_seq_); !s.ok()) {
+      spdlog::error("event=audit_write_failed peer={} error=\"{}\"", peer_,
+                    std::string(s.message()));
+      HardClose();
+      return;
+    }
+    audit_seq_ = 0;
+  }
+  // The socket is non-blocking: this sends what the kernel takes now.
+  boost::system::error_code ec;
+  size_t n = socket_.write_some(asio::buffer(queue_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    n = 0;
+    ec.clear();
+  }
+  if (ec) {
+    HardClose();
+    return;
+  }
+  output_bytes_ -= std::min(output_bytes_, n);
+  queue_.erase(0, n);
+  Touch();
+  if (!queue_.empty()) Wake();  // the rest when the socket drains
+}
+
 void Session::NoteAudit(uint64_t before) {
   const uint64_t after = state_->audit_appended_seq();
   if (after != before) audit_seq_ = std::max(audit_seq_, after);
@@ -211,6 +288,9 @@ asio::awaitable<void> Session::Reader() {
   // Reads more bytes after in_[begin, end), moving them to the front first.
   // False on EOF, error or close.
   auto fill = [&]() -> asio::awaitable<bool> {
+    // Replies to the frames answered so far leave before the reader waits.
+    SendQueued();
+    if (closed_) co_return false;
     if (begin > 0) {
       std::memmove(in.data(), in.data() + begin, end - begin);
       end -= begin;
@@ -227,6 +307,7 @@ asio::awaitable<void> Session::Reader() {
     // Backpressure: no more reading while this connection has
     // kMaxPendingWrites writes in flight (RunWrite wakes us).
     while (pending_writes_ >= kMaxPendingWrites && !closing_) {
+      SendQueued();
       write_slot_timer_.expires_at(asio::steady_timer::time_point::max());
       co_await write_slot_timer_.async_wait(redirect_error(use_awaitable, ec));
     }
@@ -277,6 +358,7 @@ asio::awaitable<void> Session::Reader() {
       size_t got = end - begin;
       std::memcpy(big_body.data(), in.data() + begin, got);
       begin = end = 0;
+      SendQueued();
       while (got < big_body.size()) {
         const size_t n = co_await ReadSome(
             asio::buffer(big_body.data() + got, big_body.size() - got), ec);
@@ -306,11 +388,15 @@ asio::awaitable<void> Session::Reader() {
     ctx.request_id = h.request_id;
     ctx.peer = peer_;
     const uint64_t audit_before = state_->audit_appended_seq();
-    DispatchResult r = dispatcher_->Dispatch(h, body, ctx);
+    // The reply is encoded straight into the output queue, behind room for
+    // its header (written once the body's length is known).
+    const size_t frame_start = queue_.size();
+    queue_.append(kHeaderSize, '\0');
+    DispatchResult r = dispatcher_->DispatchInto(h, body, ctx, &queue_);
     NoteAudit(audit_before);
     // A wrong token closes the connection: one guess per connection.
     if (r.error == WireError::kUnauthenticated) r.close_after = true;
-    Enqueue(h.opcode, h.request_id, r.flags, r.body);
+    FinishFrame(frame_start, h.opcode, h.request_id, r.flags);
     if (r.close_after) {
       CloseAfterFlush();
       co_return;
@@ -390,7 +476,9 @@ asio::awaitable<void> Session::Writer() {
       audit_seq_ = 0;
     }
     sending.swap(queue_);
+    writing_ = true;
     co_await WriteAll(sending, ec);
+    writing_ = false;
     const size_t bytes = sending.size();
     sending.clear();
     if (ec) {

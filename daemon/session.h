@@ -23,7 +23,12 @@
 //             Closing waits for writes in flight: their replies are sent
 //             before the connection closes.
 //   Writer:   sends everything queued in one write (the replies to the
-//             frames of one read leave together). Before it writes, it makes
+//             frames of one read leave together). On plain TCP the reader
+//             itself sends them first, with one non-blocking write just
+//             before it waits for more bytes (SendQueued), when no write is
+//             in flight; the writer only sends what the socket did not take
+//             then, TLS records, and replies queued by anything else
+//             (writes, errors, shutdown). Before either writes, it makes
 //             sure the audit entries of the checks it answers have been
 //             written (AuditLog::WriteThrough, group commit: one write(2)
 //             for the entries of all connections appended since the last);
@@ -98,6 +103,22 @@ class Session : public std::enable_shared_from_this<Session> {
   // max_output_buffer_bytes.
   void Enqueue(uint16_t opcode, uint64_t request_id, uint8_t flags,
                std::string_view body);
+  // Completes a frame whose body was appended to queue_ behind kHeaderSize
+  // bytes reserved at `start`: writes its header, counts it (closing over
+  // the limit) and wakes the writer.
+  void FinishFrame(size_t start, uint16_t opcode, uint64_t request_id,
+                   uint8_t flags);
+  // The reader, before it waits (for bytes or a write slot): sends queue_
+  // at once with one non-blocking write when the writer is idle (plain TCP;
+  // after AuditWriteThrough, as the writer would), leaving any rest to the
+  // writer; otherwise wakes the writer. Saves the writer's wake-up and
+  // asynchronous write per reply.
+  // When the audit entries of the queued replies still have to be written,
+  // it posts the send (SendNow) instead, so that the entries of the other
+  // connections' requests answered meanwhile share its write(2) (group
+  // commit), as they did when the writer was woken.
+  void SendQueued();
+  void SendNow();
   // Counts `bytes` into output_bytes_; false (and closed) over the limit.
   bool ReserveOutput(size_t bytes);
   // After a dispatch: when the audit log grew since `before` (its
@@ -140,6 +161,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool idle_reported_ = false;
   bool writer_done_ = false;
+  bool writing_ = false;           // the writer has a write in flight
+  bool send_posted_ = false;       // a SendNow is posted
   int pending_writes_ = 0;         // dispatched to writer_, reply not queued
   bool shutdown_pending_ = false;  // Shutdown() waits for pending_writes_
 };

@@ -131,6 +131,10 @@ absl::Status DaemonState::AuditWriteThrough(uint64_t seq) {
   return audit_log_->WriteThrough(seq);
 }
 
+bool DaemonState::audit_written(uint64_t seq) const {
+  return audit_log_ == nullptr || audit_log_->written_seq() >= seq;
+}
+
 #else
 
 uint64_t DaemonState::audit_appended_seq() const { return 0; }
@@ -138,6 +142,8 @@ uint64_t DaemonState::audit_appended_seq() const { return 0; }
 absl::Status DaemonState::AuditWriteThrough(uint64_t) {
   return absl::OkStatus();
 }
+
+bool DaemonState::audit_written(uint64_t) const { return true; }
 
 absl::Status DaemonState::RebuildCheckEngine(
     const DaemonConfig&, std::shared_ptr<const MeasuresList>) {

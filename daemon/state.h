@@ -73,6 +73,9 @@ class DaemonState {
   // without a log). Lock-free when there is nothing to write.
   uint64_t audit_appended_seq() const;
   absl::Status AuditWriteThrough(uint64_t seq);
+  // Whether every entry through `seq` is already written (true without a
+  // log): then AuditWriteThrough(seq) makes no system call.
+  bool audit_written(uint64_t seq) const;
   Authenticator& auth() { return auth_; }
   // Flags raised by writes (index/duplicates.h CheckWriteBatch) since start.
   void add_write_flags(uint64_t n) { write_flags_.fetch_add(n); }

@@ -35,17 +35,19 @@ absl::StatusOr<CheckRequest> FromProto(const pb::CheckRequest& p,
   return r;
 }
 
+// Fills `out` (cleared by the caller, possibly a reused message: every
+// field is written through its existing string).
 void ToProto(const CheckResult& c, pii::View view, pb::CheckResponse* out) {
-  out->set_verdict(S(ActionName(c.verdict)));
+  Assign(out->mutable_verdict(), ActionName(c.verdict));
   out->set_fired(c.fired.ToString());
   if (const MeasureRule* rule = c.fired.rule) {
     out->set_fired_basis(rule->basis);
     out->set_fired_wording(rule->wording);
   }
-  out->set_identity(S(IdentityCaseName(c.identity)));
+  Assign(out->mutable_identity(), IdentityCaseName(c.identity));
   for (const IdentityIssue& i : c.issues) {
     pb::IdentityIssue* p = out->add_issues();
-    p->set_kind(S(IdentityIssueName(i.kind)));
+    Assign(p->mutable_kind(), IdentityIssueName(i.kind));
     p->set_message(i.message);
   }
   out->set_code(c.code);
@@ -57,25 +59,25 @@ void ToProto(const CheckResult& c, pii::View view, pb::CheckResponse* out) {
   pb::NameCheck* n = out->mutable_name_check();
   n->set_given(c.name_check.given);
   n->set_matches(c.name_check.matches);
-  n->set_best_name(ShowText(c.name_check.best_name, view));
+  AssignShown(n->mutable_best_name(), c.name_check.best_name, view);
   n->set_via_former_name(c.name_check.via_former_name);
   n->set_score(c.name_check.score);
   n->set_explanation(c.name_check.explanation);
   for (const CheckedRecord& r : c.records) {
     pb::CheckedRecord* p = out->add_records();
     handlers::ToProto(r.record, view, p->mutable_record());
-    p->set_disposition(S(DispositionName(r.disposition)));
+    Assign(p->mutable_disposition(), DispositionName(r.disposition));
     if (r.not_in_force != NotInForce::kNone) {
-      p->set_not_in_force(S(NotInForceName(r.not_in_force)));
+      Assign(p->mutable_not_in_force(), NotInForceName(r.not_in_force));
     }
     if (r.rule != nullptr) {
-      p->set_action(S(ActionName(r.rule->action)));
+      Assign(p->mutable_action(), ActionName(r.rule->action));
       p->set_basis(r.rule->basis);
       p->set_wording(r.rule->wording);
     }
   }
-  out->mutable_scenario()->assign(c.scenario.data(), c.scenario.size());
-  out->set_date(FormatDate(c.date));
+  Assign(out->mutable_scenario(), c.scenario);
+  AssignDate(out->mutable_date(), c.date);
   out->set_data_version(c.data_version);
   if (c.measures) out->set_measures_version(c.measures->version());
   out->set_receipt(c.receipt);
@@ -92,8 +94,8 @@ absl::StatusOr<std::shared_ptr<const CheckEngine>> Engine(
 
 }  // namespace
 
-absl::StatusOr<pb::CheckResponse> Check(const pb::CheckRequest& req,
-                                        const RequestContext& ctx) {
+absl::Status Check(const pb::CheckRequest& req, const RequestContext& ctx,
+                   pb::CheckResponse* out) {
   auto engine = Engine(ctx);
   if (!engine.ok()) return engine.status();
   auto request = FromProto(req, ctx);
@@ -101,20 +103,20 @@ absl::StatusOr<pb::CheckResponse> Check(const pb::CheckRequest& req,
   const auto snap = ctx.state->snapshot();
   absl::StatusOr<CheckResult> result = (*engine)->Check(*snap, *request);
   if (!result.ok()) return result.status();
-  pb::CheckResponse r;
-  ToProto(*result, ViewFor(ctx), &r);
-  return r;
+  ToProto(*result, ViewFor(ctx), out);
+  return absl::OkStatus();
 }
 
-absl::StatusOr<pb::BatchCheckResponse> BatchCheck(
-    const pb::BatchCheckRequest& req, const RequestContext& ctx) {
+absl::Status BatchCheck(const pb::BatchCheckRequest& req,
+                        const RequestContext& ctx,
+                        pb::BatchCheckResponse* out) {
   auto engine = Engine(ctx);
   if (!engine.ok()) return engine.status();
   // Entries whose request is malformed get their error; the rest go to the
   // engine in one batch (one audit append).
   std::vector<CheckRequest> requests;
   std::vector<int> position;  // requests[i] answers entry position[i]
-  pb::BatchCheckResponse r;
+  pb::BatchCheckResponse& r = *out;
   for (int i = 0; i < req.checks_size(); ++i) {
     pb::BatchCheckEntry* e = r.add_entries();
     auto one = FromProto(req.checks(i), ctx);
@@ -146,7 +148,7 @@ absl::StatusOr<pb::BatchCheckResponse> BatchCheck(
           SafeMessage(std::string(one.status().message())));
     }
   }
-  return r;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<pb::ReceiptLookupResponse> ReceiptLookup(

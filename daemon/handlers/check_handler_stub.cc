@@ -4,14 +4,14 @@
 
 namespace creditd::handlers {
 
-absl::StatusOr<pb::CheckResponse> Check(const pb::CheckRequest&,
-                                        const RequestContext&) {
+absl::Status Check(const pb::CheckRequest&, const RequestContext&,
+                   pb::CheckResponse*) {
   return absl::UnavailableError(
       "check: not available (this build has no check engine)");
 }
 
-absl::StatusOr<pb::BatchCheckResponse> BatchCheck(const pb::BatchCheckRequest&,
-                                                  const RequestContext&) {
+absl::Status BatchCheck(const pb::BatchCheckRequest&, const RequestContext&,
+                        pb::BatchCheckResponse*) {
   return absl::UnavailableError(
       "batch_check: not available (this build has no check engine)");
 }

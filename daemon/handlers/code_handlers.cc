@@ -67,15 +67,16 @@ absl::StatusOr<pb::ExtractResponse> Extract(const pb::ExtractRequest& req,
       check.set_code(c->validation().canonical());
       check.set_scenario(req.scenario());
       check.set_date(req.date());
-      absl::StatusOr<pb::CheckResponse> cr = Check(check, ctx);
-      if (cr.ok()) {
-        *c->mutable_check() = std::move(*cr);
+      pb::CheckResponse cr;
+      const absl::Status st = Check(check, ctx, &cr);
+      if (st.ok()) {
+        *c->mutable_check() = std::move(cr);
       } else {
         pb::ErrorReply* e = c->mutable_check_error();
-        const WireError code = WireErrorFromStatus(cr.status());
+        const WireError code = WireErrorFromStatus(st);
         e->set_code(static_cast<uint32_t>(code));
         e->set_name(std::string(WireErrorName(code)));
-        e->set_message(SafeMessage(std::string(cr.status().message())));
+        e->set_message(SafeMessage(std::string(st.message())));
       }
     }
   }

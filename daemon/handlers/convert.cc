@@ -1,16 +1,57 @@
 #include "daemon/handlers/convert.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 
 namespace creditd::handlers {
 
-namespace {
-// Protobuf 3.21's setters take no std::string_view: assign in place instead
-// of building a temporary std::string.
-void Assign(std::string* field, std::string_view v) {
-  field->assign(v.data(), v.size());
+void Assign(std::string* field, std::string_view value) {
+  field->assign(value.data(), value.size());
 }
+
+void AssignShown(std::string* field, std::string_view text, pii::View view) {
+  // ContainsIdNumber first scans for a run of 17 digits, which nearly no
+  // shown text has: then no masked copy is built.
+  if (view == pii::View::kClear || !pii::ContainsIdNumber(text)) {
+    Assign(field, text);
+    return;
+  }
+  *field = pii::MaskIdNumbers(text);
+}
+
+namespace {
+
+// `v` as exactly `width` decimal digits (0 <= v < 10^width).
+void AppendDigits(std::string* out, int v, int width) {
+  char d[8];
+  for (int i = width - 1; i >= 0; --i) {
+    d[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out->append(d, static_cast<size_t>(width));
+}
+
 }  // namespace
+
+void AssignDate(std::string* field, Date date) {
+  if (!date.has_value()) {
+    field->clear();
+    return;
+  }
+  static const absl::CivilDay kEpoch(1970, 1, 1);  // as index/subject.cc
+  const absl::CivilDay day = kEpoch + date.days;
+  if (day.year() < 0 || day.year() > 9999) {
+    *field = FormatDate(date);
+    return;
+  }
+  field->clear();
+  AppendDigits(field, static_cast<int>(day.year()), 4);
+  field->push_back('-');
+  AppendDigits(field, day.month(), 2);
+  field->push_back('-');
+  AppendDigits(field, day.day(), 2);
+}
 
 absl::StatusOr<Date> OptionalDate(std::string_view text,
                                   std::string_view field) {
@@ -50,13 +91,22 @@ template <typename Fn>
 void ForEachFormer(const SubjectView& s, Fn fn) {
   s.ForEachFormerName(fn);
 }
-const std::string& SourceOf(const Subject& s) { return s.source; }
-const std::string& SourceOf(const Record& r) { return r.source; }
-std::string SourceOf(const SubjectView& s) {
-  return JoinSource(s.source, s.source_line);
+void AssignSource(std::string* field, std::string_view source, uint32_t line) {
+  // JoinSource (index/subject.h) without the temporary.
+  Assign(field, source);
+  if (line > 0) absl::StrAppend(field, ":", line);
 }
-std::string SourceOf(const RecordView& r) {
-  return JoinSource(r.source, r.source_line);
+void AssignSourceOf(std::string* field, const Subject& s) {
+  Assign(field, s.source);
+}
+void AssignSourceOf(std::string* field, const Record& r) {
+  Assign(field, r.source);
+}
+void AssignSourceOf(std::string* field, const SubjectView& s) {
+  AssignSource(field, s.source, s.source_line);
+}
+void AssignSourceOf(std::string* field, const RecordView& r) {
+  AssignSource(field, r.source, r.source_line);
 }
 
 template <typename S>
@@ -66,9 +116,10 @@ void SubjectToProto(const S& s, pii::View view, proto::Subject* out) {
   // The name of an individual business (个体工商户) is often its operator's
   // personal name, but it is also the registered name that callers search
   // and compare: it is shown; an identity number inside it is not.
-  out->set_name(ShowText(s.name, view));
-  ForEachFormer(
-      s, [&](std::string_view f) { out->add_former_names(ShowText(f, view)); });
+  AssignShown(out->mutable_name(), s.name, view);
+  ForEachFormer(s, [&](std::string_view f) {
+    AssignShown(out->add_former_names(), f, view);
+  });
   if (view == pii::View::kClear) {
     Assign(out->mutable_legal_rep(), s.legal_rep);
   } else {
@@ -76,10 +127,10 @@ void SubjectToProto(const S& s, pii::View view, proto::Subject* out) {
   }
   Assign(out->mutable_region(), s.region);
   Assign(out->mutable_status(), SubjectStatusName(s.status));
-  out->set_registered_on(FormatDate(s.registered_on));
+  AssignDate(out->mutable_registered_on(), s.registered_on);
   Assign(out->mutable_org_code(), s.org_code);
   Assign(out->mutable_reg_no(), s.reg_no);
-  out->set_source(SourceOf(s));
+  AssignSourceOf(out->mutable_source(), s);
   Assign(out->mutable_kind(), SubjectKindName(KindOfCode(s.code)));
 }
 
@@ -88,17 +139,17 @@ void RecordToProto(const R& r, pii::View view, proto::Record* out) {
   Assign(out->mutable_id(), r.id);
   Assign(out->mutable_code(), r.code);
   Assign(out->mutable_list(), r.list);
-  out->set_name(ShowText(r.name, view));
-  out->set_authority(ShowText(r.authority, view));
-  out->set_basis(ShowText(r.basis, view));
-  out->set_doc_no(ShowText(r.doc_no, view));
-  out->set_detail(ShowText(r.detail, view));
-  out->set_decided_on(FormatDate(r.decided_on));
-  out->set_valid_from(FormatDate(r.valid_from));
-  out->set_valid_until(FormatDate(r.valid_until));
-  out->set_repaired_on(FormatDate(r.repaired_on));
+  AssignShown(out->mutable_name(), r.name, view);
+  AssignShown(out->mutable_authority(), r.authority, view);
+  AssignShown(out->mutable_basis(), r.basis, view);
+  AssignShown(out->mutable_doc_no(), r.doc_no, view);
+  AssignShown(out->mutable_detail(), r.detail, view);
+  AssignDate(out->mutable_decided_on(), r.decided_on);
+  AssignDate(out->mutable_valid_from(), r.valid_from);
+  AssignDate(out->mutable_valid_until(), r.valid_until);
+  AssignDate(out->mutable_repaired_on(), r.repaired_on);
   out->set_disputed(r.disputed);
-  out->set_source(SourceOf(r));
+  AssignSourceOf(out->mutable_source(), r);
 }
 
 }  // namespace

@@ -31,6 +31,15 @@ void ToProto(const SubjectView& s, pii::View view, proto::Subject* out);
 void ToProto(const RecordView& r, pii::View view, proto::Record* out);
 // Free text as shown to `view`: identity numbers masked for kMasked.
 std::string ShowText(std::string_view text, pii::View view);
+
+// Setters that write into a field's existing string (a reused response
+// keeps the capacity of its strings; protobuf 3.21's setters take no
+// std::string_view):
+void Assign(std::string* field, std::string_view value);
+// ShowText(text, view), without a temporary when nothing is masked.
+void AssignShown(std::string* field, std::string_view text, pii::View view);
+// FormatDate(date) ("YYYY-MM-DD", empty without a value).
+void AssignDate(std::string* field, Date date);
 // InvalidArgument naming the field ("subjects[3].registered_on: ...").
 absl::StatusOr<Subject> FromProto(const proto::Subject& s,
                                   std::string_view where);

@@ -32,10 +32,13 @@ absl::StatusOr<pb::ExtractResponse> Extract(const pb::ExtractRequest&,
                                             const RequestContext&);
 
 // Unavailable when the build has no check engine (check/ not built yet).
-absl::StatusOr<pb::CheckResponse> Check(const pb::CheckRequest&,
-                                        const RequestContext&);
-absl::StatusOr<pb::BatchCheckResponse> BatchCheck(const pb::BatchCheckRequest&,
-                                                  const RequestContext&);
+// These two fill `out`, which the caller passes cleared (the dispatcher
+// reuses one message per thread: the hot path allocates little); on error
+// `out` holds a partial response to be discarded.
+absl::Status Check(const pb::CheckRequest&, const RequestContext&,
+                   pb::CheckResponse* out);
+absl::Status BatchCheck(const pb::BatchCheckRequest&, const RequestContext&,
+                        pb::BatchCheckResponse* out);
 absl::StatusOr<pb::ReceiptLookupResponse> ReceiptLookup(
     const pb::ReceiptLookupRequest&, const RequestContext&);
 

@@ -616,6 +616,39 @@ TEST(AuditLogTest, LinesAreCanonicalJson) {
             std::string::npos);
 }
 
+// The time text and the receipt's day are cached per second (audit_log.cc):
+// entries of one second in two zones, appended alternately on one thread,
+// still get their own zone's day and their own microseconds.
+TEST(AuditLogTest, TimeAndReceiptDayWithinOneSecondAndTwoZones) {
+  testing::TempDir utc_dir;
+  testing::TempDir cn_dir;
+  AuditLogOptions utc_options = Quiet();
+  utc_options.time_zone = "UTC";
+  auto utc = AuditLog::Open(utc_dir.path(), utc_options);
+  auto cn = AuditLog::Open(cn_dir.path(), Quiet());  // Asia/Shanghai
+  ASSERT_TRUE(utc.ok());
+  ASSERT_TRUE(cn.ok());
+  const absl::Time second = absl::FromCivil(
+      absl::CivilSecond(2024, 6, 30, 16, 15, 2), absl::UTCTimeZone());
+  for (int i = 0; i < 2; ++i) {
+    AuditEntry e = Entry("x");
+    e.time = second + absl::Microseconds(i == 0 ? 100000 : 900001);
+    auto a = (*utc)->Append(e);
+    auto b = (*cn)->Append(e);
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(a->receipt.substr(0, 9), "20240630-");
+    EXPECT_EQ(b->receipt.substr(0, 9), "20240701-");
+  }
+  for (const std::string& text :
+       {Read(File(utc_dir, 1)), Read(File(cn_dir, 1))}) {
+    EXPECT_NE(text.find("\"time\":\"2024-06-30T16:15:02.100000Z\""),
+              std::string::npos);
+    EXPECT_NE(text.find("\"time\":\"2024-06-30T16:15:02.900001Z\""),
+              std::string::npos);
+  }
+}
+
 TEST(AuditLogTest, EveryEntryPolicyAndBadOptions) {
   testing::TempDir dir;
   auto log = AuditLog::Open(dir.path());  // kEveryEntry

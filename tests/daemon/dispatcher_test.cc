@@ -9,6 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace creditd {
 namespace {
 
@@ -161,6 +165,80 @@ TEST_F(DispatcherTest, HandlersWithoutSockets) {
   ASSERT_TRUE(dups.ok()) << dups.status();
   EXPECT_EQ(dups->total_findings(), 0u);
 }
+
+#ifdef CREDITD_HAVE_CHECK
+// check and batch_check parse into a request and fill a response that are
+// kept per thread and reused (command_table.cc, dispatcher.cc): a reply must
+// carry nothing over from the requests answered before it on the thread.
+// Each reply is compared with the same request answered on a fresh thread
+// (fresh messages), receipts blanked.
+TEST_F(DispatcherTest, ReusedMessagesCarryNothingOver) {
+  DaemonConfig config;
+  config.audit_dir = dir_.path() + "/audit";
+  config.tokens.push_back({"checker", Authenticator::Sha256Hex("c"),
+                           kRoleCheck | kRoleWrite, 1000});
+  auto measures = MeasuresList::BuiltinDefault();
+  ASSERT_TRUE(measures.ok());
+  state_ = std::make_unique<DaemonState>(
+      holder_.get(), config,
+      std::make_shared<const MeasuresList>(std::move(*measures)));
+  ASSERT_TRUE(state_->StartCheckEngine().ok());
+  dispatcher_ = std::make_unique<Dispatcher>(state_.get());
+  ctx_.state = state_.get();
+  Login("c");
+
+  proto::UpsertSubjectsRequest up;
+  proto::Subject* s = up.add_subjects();
+  s->set_id("s1");
+  s->set_code("91350100M000100Y43");
+  s->set_name("福州鑫盛达科技有限公司");
+  s->add_former_names("旧名 110101199003071234");
+  s->set_legal_rep("张三丰");
+  s->set_registered_on("2015-03-02");
+  ASSERT_TRUE(handlers::UpsertSubjects(up, ctx_).ok());
+  proto::PutRecordsRequest pr;
+  for (int i = 0; i < 3; ++i) {
+    proto::Record* r = pr.add_records();
+    r->set_id("r" + std::to_string(i));
+    r->set_code("91350100M000100Y43");
+    r->set_list(i == 0 ? "serious_dishonesty" : "abnormal_operation");
+    r->set_name("福州鑫盛达科技有限公司");
+    r->set_detail("负责人 110101199003071234");
+    r->set_decided_on("2023-01-0" + std::to_string(i + 1));
+  }
+  ASSERT_TRUE(handlers::PutRecords(pr, ctx_).ok());
+
+  std::vector<proto::CheckRequest> checks(4);
+  checks[0].set_code("91350100M000100Y43");
+  checks[0].set_name("另一家公司");  // name_mismatch: an issue, name_check
+  checks[0].set_scenario("bidding");
+  checks[1].set_code("x");  // invalid: no subject, no records
+  checks[1].set_scenario("bidding");
+  checks[2].set_code("91350100M000100Y43");
+  checks[2].set_scenario("government_procurement");
+  checks[3].set_code("91350100M000100Y43");
+  checks[3].set_name("福州鑫盛达科技有限公司");  // matches
+  checks[3].set_scenario("bidding");
+  auto blank = [](const DispatchResult& r) {
+    proto::CheckResponse c;
+    EXPECT_TRUE(c.ParseFromString(r.body));
+    EXPECT_FALSE(c.receipt().empty());
+    c.clear_receipt();
+    return c.SerializeAsString();
+  };
+  // Twice over, so that every request follows a different one.
+  for (int round = 0; round < 2; ++round) {
+    for (const proto::CheckRequest& c : checks) {
+      const DispatchResult reused = Run(Opcode::kCheck, c);
+      ASSERT_EQ(reused.error, WireError::kOk) << reused.message;
+      DispatchResult fresh;
+      std::thread([&] { fresh = Run(Opcode::kCheck, c); }).join();
+      ASSERT_EQ(fresh.error, WireError::kOk) << fresh.message;
+      EXPECT_EQ(blank(reused), blank(fresh)) << c.ShortDebugString();
+    }
+  }
+}
+#endif
 
 TEST(ErrorCodesTest, TableIsOrderedAndNamed) {
   uint32_t last = 0;
