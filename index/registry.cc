@@ -288,12 +288,11 @@ struct Table {
   void PrefetchData(Span span) const {
     if (span.count == 0) return;
     const char* p = FirstAddress(span);
-    // A subject is ~100 bytes, a record ~130: two lines a document, up to
-    // 16 lines (a position span's documents are back to back; a slot span's
-    // first document gets its two).
-    const uint32_t lines =
-        span.by_slot ? 2 : std::min<uint32_t>(2 * span.count, 16);
-    for (uint32_t i = 0; i < lines; ++i) __builtin_prefetch(p + 64 * i);
+    // A subject is ~100 bytes, a record ~130: two lines cover the first
+    // document; the hardware prefetcher follows a run of neighbours (two
+    // lines per document of a run, up to 16, measured no better at 10M).
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
   }
 
   std::string_view IdOf(uint32_t slot) const {

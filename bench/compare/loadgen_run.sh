@@ -138,10 +138,10 @@ echo "== creditd pid $pid on 127.0.0.1:$port"
 results=$run/results.csv
 fail=0
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-lg() {  # lg PLACEMENT CLIENT_CPU WORKLOAD PIPELINE MODE
+lg() {  # lg PLACEMENT CLIENT_CPU WORKLOAD PIPELINE MODE [CONNECTIONS]
   local out t0 t1 rps
   taskset -c "$2" "$bdir/bench/loadgen" --port "$port" --token "$token" \
-    --workload "$3" --connections "$conns" --pipeline "$4" --mode "$5" \
+    --workload "$3" --connections "${6:-$conns}" --pipeline "$4" --mode "$5" \
     --duration "$seconds" --warmup "$warmup" --codes-file "$hit_codes" \
     --miss-file "$gen/miss_codes.txt" --names-file "$gen/name_variants.jsonl" \
     --csv > "$run/lg.out" &
@@ -169,6 +169,9 @@ lg split 1 check_hit "$pipeline" batch
 lg split 1 mixed "$pipeline" window
 lg same 0 check_hit 1 window
 lg same 0 check_hit "$pipeline" batch
+# One connection, P=1: a match's service time end to end without queueing behind other
+# connections (issue 7: "a match at p99 under 1 ms end to end").
+lg split 1 match_typo 1 window 1
 
 if [[ $perf -eq 1 ]] && command -v perf >/dev/null; then
   echo "== perf record -g -p $pid (5 s of check_hit, P=1, split)"
