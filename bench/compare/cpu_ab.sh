@@ -17,6 +17,7 @@
 # `creditctl load` output, as two daemons cannot open one) and the code
 # files hit_codes.shuf and miss_codes.txt (as loadgen_run.sh writes them).
 set -euo pipefail
+. "$(dirname "$0")/daemon_config.sh"
 data="" loadgen="" rounds=3 out=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -46,25 +47,7 @@ for spec in "$@"; do
   name=${spec%%=*} bin=${spec#*=}
   audit=$(mktemp -d /tmp/cpu_ab-audit.XXXXXX)
   audits+=("$audit")
-  cat >"$out/$name.toml" <<TOML
-[server]
-address = "127.0.0.1"
-port = 0
-io_threads = 1
-data_dir = "$data/${dbs[$i]}"
-[metrics]
-enabled = true
-address = "127.0.0.1"
-port = 0
-[audit]
-dir = "$audit"
-fsync_interval_ms = 100
-[[auth.tokens]]
-name = "bench"
-sha256 = "$sha"
-roles = ["check", "match"]
-rate_limit_per_second = 1000000
-TOML
+  bench_daemon_config "$out/$name.toml" "$data/${dbs[$i]}" "$audit" 1 "$sha"
   taskset -c 0 "$bin" --config "$out/$name.toml" >"$out/$name.log" 2>&1 &
   pids+=($!)
   names+=("$name")

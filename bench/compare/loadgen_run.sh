@@ -32,6 +32,7 @@
 # prints the top of the report.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/compare/daemon_config.sh
 subjects=1000000 seconds=10 warmup=2 conns=50 pipeline=16 io_threads=1
 bdir=build-load redis=1 perf=0 build=1 creditd="" audit_dir="" data=""
 while [[ $# -gt 0 ]]; do
@@ -103,24 +104,7 @@ if [[ -n "$audit_dir" ]]; then
 else
   audit=$run/audit
 fi
-cat > "$run/creditd.toml" <<TOML
-[server]
-address = "127.0.0.1"
-port = 0
-io_threads = $io_threads
-data_dir = "$(cd "$db" && pwd)"
-[metrics]
-enabled = true
-address = "127.0.0.1"
-port = 0
-[audit]
-dir = "$audit"
-[[auth.tokens]]
-name = "bench"
-sha256 = "$sha"
-roles = ["check", "match"]
-rate_limit_per_second = 1000000
-TOML
+bench_daemon_config "$run/creditd.toml" "$(cd "$db" && pwd)" "$audit" "$io_threads" "$sha"
 echo "== starting creditd (io_threads $io_threads, audit in $audit) on CPU 0"
 taskset -c 0 "$creditd" --config "$run/creditd.toml" >"$run/creditd.log" 2>&1 &
 pid=$!
