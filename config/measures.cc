@@ -4,9 +4,9 @@
 #include "config/limits.h"
 #include "config/toml_internal.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 
-#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -448,7 +448,6 @@ size_t SlotHash(const NameWords& w, size_t size) {
 }  // namespace
 
 void MeasuresList::NameIds::Build(const std::vector<std::string>& names) {
-  names_ = names;
   size_t capacity = 8;
   while (capacity < 2 * names.size() + 1) capacity *= 2;
   slots_.assign(capacity, Slot{});
@@ -461,7 +460,8 @@ void MeasuresList::NameIds::Build(const std::vector<std::string>& names) {
   }
 }
 
-int MeasuresList::NameIds::Find(std::string_view name) const {
+int MeasuresList::NameIds::Find(const std::vector<std::string>& names,
+                                std::string_view name) const {
   if (slots_.empty()) return -1;
   const NameWords w = WordsOf(name);
   const size_t mask = slots_.size() - 1;
@@ -474,7 +474,7 @@ int MeasuresList::NameIds::Find(std::string_view name) const {
     }
     // Head, tail and length cover every byte of a name of up to 16 bytes.
     if (name.size() <= 16 ||
-        std::memcmp(names_[static_cast<size_t>(slot.id)].data() + 8,
+        std::memcmp(names[static_cast<size_t>(slot.id)].data() + 8,
                     name.data() + 8, name.size() - 16) == 0) {
       return slot.id;
     }
@@ -482,11 +482,11 @@ int MeasuresList::NameIds::Find(std::string_view name) const {
 }
 
 int MeasuresList::ListId(std::string_view name) const {
-  return list_ids_.Find(name);
+  return list_ids_.Find(lists_, name);
 }
 
 int MeasuresList::ScenarioId(std::string_view name) const {
-  return scenario_ids_.Find(name);
+  return scenario_ids_.Find(scenarios_, name);
 }
 
 std::string_view MeasuresList::ScenarioName(std::string_view name) const {

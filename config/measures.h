@@ -32,7 +32,6 @@
 
 #include "index/subject.h"
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 
@@ -187,7 +186,9 @@ class MeasuresList {
   class NameIds {
    public:
     void Build(const std::vector<std::string>& names);
-    int Find(std::string_view name) const;  // -1 when unknown
+    // -1 when unknown; `names` is what Build was given.
+    int Find(const std::vector<std::string>& names,
+             std::string_view name) const;
 
    private:
     struct Slot {
@@ -197,7 +198,6 @@ class MeasuresList {
       int32_t id = -1;  // -1: empty
     };
     std::vector<Slot> slots_;  // a power of two, over twice the names
-    std::vector<std::string> names_;
   };
   NameIds list_ids_;
   NameIds scenario_ids_;
