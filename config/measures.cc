@@ -472,10 +472,20 @@ int MeasuresList::NameIds::Find(const std::vector<std::string>& names,
         slot.size != name.size()) {
       continue;
     }
-    // Head, tail and length cover every byte of a name of up to 16 bytes.
-    if (name.size() <= 16 ||
-        std::memcmp(names[static_cast<size_t>(slot.id)].data() + 8,
-                    name.data() + 8, name.size() - 16) == 0) {
+    // Head, tail and length cover every byte of a name of up to 16 bytes;
+    // up to 32, two more overlapping words cover the middle (inline: the
+    // memcmp call was half of a lookup, and list names are 10-30 bytes).
+    if (name.size() <= 16) return slot.id;
+    const char* have = names[static_cast<size_t>(slot.id)].data();
+    if (have == name.data()) return slot.id;  // the list's own copy
+    if (name.size() <= 32) {
+      uint64_t a[2], b[2];
+      std::memcpy(&a[0], have + 8, 8);
+      std::memcpy(&a[1], have + name.size() - 16, 8);
+      std::memcpy(&b[0], name.data() + 8, 8);
+      std::memcpy(&b[1], name.data() + name.size() - 16, 8);
+      if (((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0) return slot.id;
+    } else if (std::memcmp(have + 8, name.data() + 8, name.size() - 16) == 0) {
       return slot.id;
     }
   }

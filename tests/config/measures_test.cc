@@ -469,6 +469,11 @@ TEST(MeasuresTest, NamesThatDifferOnlyInTheMiddleOrLength) {
     names.push_back(head + std::string(1, c) + tail);         // 17 bytes
     names.push_back(head + "xx" + std::string(1, c) + tail);  // 19 bytes
     names.push_back(head + std::string(1, c) + "yy" + tail);  // 19 bytes
+    // 29 bytes: the two middle words overlap; 41: past the inline compare.
+    names.push_back(head + std::string(6, 'm') + c + std::string(6, 'm') +
+                    tail);
+    names.push_back(head + std::string(12, 'm') + c + std::string(12, 'm') +
+                    tail);
   }
   std::string text = "version = \"names\"\n";
   for (const std::string& name : names) {
@@ -488,7 +493,9 @@ TEST(MeasuresTest, NamesThatDifferOnlyInTheMiddleOrLength) {
   }
   for (const std::string& absent :
        {std::string(25, 'k'), std::string(), head + "d" + tail,
-        head + "xxd" + tail, head + "a" + "yz" + tail, std::string("K")}) {
+        head + "xxd" + tail, head + "a" + "yz" + tail, std::string("K"),
+        head + std::string(6, 'm') + 'd' + std::string(6, 'm') + tail,
+        head + std::string(12, 'm') + 'd' + std::string(12, 'm') + tail}) {
     EXPECT_FALSE(m->HasList(absent)) << absent;
   }
   EXPECT_TRUE(m->HasScenario("s"));
