@@ -233,6 +233,32 @@ void BM_Check_ByCode5Records(benchmark::State& state) {
   Fixture& f = GetFixture(state.range(0));
   RunChecks(state, f.with5, f);
 }
+// The memory floor of the checks above: the same keys, the same code index
+// probe and prefetches, and every byte of the same documents read, but
+// nothing validated, decoded or decided. What a check takes beyond this is
+// its instructions.
+void TouchCodes(benchmark::State& state, const Reservoir& keys,
+                const Fixture& f) {
+  size_t n = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f.registry->TEST_TouchCode(
+        Reservoir::View(keys.keys[n++ & (keys.keys.size() - 1)])));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_Floor_ByCode0Records(benchmark::State& state) {
+  Fixture& f = GetFixture(state.range(0));
+  TouchCodes(state, f.with0, f);
+}
+void BM_Floor_ByCode1Record(benchmark::State& state) {
+  Fixture& f = GetFixture(state.range(0));
+  TouchCodes(state, f.with1, f);
+}
+void BM_Floor_ByCode5Records(benchmark::State& state) {
+  Fixture& f = GetFixture(state.range(0));
+  TouchCodes(state, f.with5, f);
+}
+
 void BM_Check_UnknownCode(benchmark::State& state) {
   Fixture& f = GetFixture(state.range(0));
   RunChecks(state, f.unknown, f);
@@ -344,6 +370,15 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("BM_Check_UnknownCode", BM_Check_UnknownCode)
         ->Arg(size);
     benchmark::RegisterBenchmark("BM_Check_Batch100", BM_Check_Batch100)
+        ->Arg(size);
+    benchmark::RegisterBenchmark("BM_Floor_ByCode0Records",
+                                 BM_Floor_ByCode0Records)
+        ->Arg(size);
+    benchmark::RegisterBenchmark("BM_Floor_ByCode1Record",
+                                 BM_Floor_ByCode1Record)
+        ->Arg(size);
+    benchmark::RegisterBenchmark("BM_Floor_ByCode5Records",
+                                 BM_Floor_ByCode5Records)
         ->Arg(size);
   }
   benchmark::RegisterBenchmark("BM_AuditLog_Append", BM_AuditLog_Append)

@@ -819,6 +819,40 @@ void Registry::VisitCode(
       delta_->record_ids_by_code, code, record_fn);
 }
 
+uint64_t Registry::TEST_TouchCode(std::string_view code) const {
+  const internal::CodeIndex::Ranges ranges = base_->codes.Find(code);
+  base_->subjects.PrefetchRefs(ranges.subjects);
+  base_->records.PrefetchRefs(ranges.records);
+  base_->subjects.PrefetchData(ranges.subjects);
+  base_->records.PrefetchData(ranges.records);
+  uint64_t sum = 0;
+  auto touch = [&](const internal::Table& table, internal::Span span) {
+    auto add = [&](std::string_view data) {
+      // One load per cache line (and the last byte): the floor is the
+      // memory, not a checksum's instructions.
+      for (size_t k = 0; k < data.size(); k += 64) {
+        sum += static_cast<uint8_t>(data[k]);
+      }
+      if (!data.empty()) sum += static_cast<uint8_t>(data.back());
+    };
+    if (span.by_slot) {
+      for (uint32_t slot = span.first; slot < span.first + span.count; ++slot) {
+        add(table.Data(slot));
+      }
+    } else if (span.count > 0) {
+      const char* p = table.arena.AtPosition(span.first, table.position_shift);
+      for (uint32_t i = 0; i < span.count; ++i) {
+        const std::string_view data = internal::Arena::Read(p);
+        p = data.data() + data.size();
+        add(data);
+      }
+    }
+  };
+  touch(base_->subjects, ranges.subjects);
+  touch(base_->records, ranges.records);
+  return sum;
+}
+
 void Registry::PrefetchCode(std::string_view code) const {
   base_->codes.Prefetch(code);
 }

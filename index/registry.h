@@ -92,6 +92,10 @@ class Registry {
   // that a batch overlaps one entry's memory latency with the previous
   // entry's work. No effect on results; a non-canonical code is ignored.
   void PrefetchCode(std::string_view code) const;
+  // Bench only (bench/check_bench.cc, the memory floor of a check): the
+  // code index probe and the prefetches of VisitCode, then one byte of every
+  // cache line of the base documents of `code` (summed), decoding nothing.
+  uint64_t TEST_TouchCode(std::string_view code) const;
   // As VisitSubjectsByCode, for records (base records of one code are
   // neighbours in memory).
   void VisitRecordsByCode(std::string_view code,
