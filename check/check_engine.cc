@@ -466,11 +466,12 @@ absl::Status CheckEngine::EvaluateInto(const Registry& registry,
     if (decision->fired && *decision->fired == i) {
       fired_shown = result.records.size();
     }
-    CheckedRecord& cr = result.records.emplace_back();
-    cr.disposition = o.disposition;
-    cr.rule = o.rule;  // Decide gives every record its row, if any
-    if (!in_force) cr.not_in_force = WhyNotInForce(records[i], result.date);
-    cr.record = records[i];
+    // Built in place with its view (one copy; Decide gives every record its
+    // row, if any).
+    result.records.push_back(CheckedRecord{
+        records[i], o.disposition,
+        in_force ? NotInForce::kNone : WhyNotInForce(records[i], result.date),
+        o.rule});
   }
 
   // Verdict: the stronger of the measures and the identity warnings; a tie
